@@ -1,0 +1,40 @@
+# Dev commands in one place. Every target runs through uv against the locked workspace.
+export UV_PYTHON_DOWNLOADS := never
+PY_SMOKE ?= 3.10 3.13
+
+.PHONY: install format lint typecheck test test-fast wheels smoke bench lock ci
+
+install:            ## editable install of every member plus dev tools
+	uv sync --locked
+
+format:
+	uv run ruff format .
+	uv run ruff check --fix .
+
+lint:
+	uv run ruff check .
+	uv run ruff format --check .
+
+typecheck:
+	uv run mypy
+
+test:               ## the full suite, real servers included (started by session fixtures)
+	uv run pytest
+
+test-fast:          ## skip tests that start servers or a Ray head
+	uv run pytest -m "not integration and not ray"
+
+wheels:             ## build seven wheels, install each alone in a fresh venv and import it
+	uv run python scripts/check_wheels.py
+
+smoke:              ## install-and-import smoke test on other interpreters
+	uv run python scripts/check_wheels.py $(foreach v,$(PY_SMOKE),--python $(v))
+
+bench:
+	uv run python benchmarks/run_all.py
+
+lock:
+	uv lock
+
+ci:
+	.ci/run

@@ -1,0 +1,1 @@
+"""Dataset converters between the DM format (v1, v2) and YOLO, COCO and Pascal VOC."""

@@ -1,0 +1,27 @@
+"""Shared foundations of the Synapse SDK: errors, registries, credentials and settings."""
+
+from synapse_sdk.core.errors import (
+    ArchiveError,
+    ClientError,
+    ConfigError,
+    CredentialsError,
+    MissingDependencyError,
+    NotFoundError,
+    SynapseError,
+)
+from synapse_sdk.core.registry import DuplicateNameError, Registry, RegistryEntry
+from synapse_sdk.core.version import sdk_version
+
+__all__ = [
+    'ArchiveError',
+    'ClientError',
+    'ConfigError',
+    'CredentialsError',
+    'DuplicateNameError',
+    'MissingDependencyError',
+    'NotFoundError',
+    'Registry',
+    'RegistryEntry',
+    'SynapseError',
+    'sdk_version',
+]

@@ -1,0 +1,112 @@
+"""Where the SDK finds the platform host, access token and tenant.
+
+Precedence: explicit arguments, then ``SYNAPSE_HOST`` / ``SYNAPSE_ACCESS_TOKEN`` /
+``SYNAPSE_TENANT``, then ``~/.synapse/config.json`` (``SYNAPSE_HOME`` moves the folder). The
+file is written with mode 600. Tokens never appear in ``repr``, ``str`` or errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synapse_sdk.core.atomic import atomic_write
+from synapse_sdk.core.errors import CredentialsError
+
+ENV_HOST = 'SYNAPSE_HOST'
+ENV_TOKEN = 'SYNAPSE_ACCESS_TOKEN'
+ENV_TENANT = 'SYNAPSE_TENANT'
+ENV_HOME = 'SYNAPSE_HOME'
+CONFIG_FILE_NAME = 'config.json'
+
+
+def synapse_home(environ: Mapping[str, str] | None = None) -> Path:
+    """The SDK's own folder: ``SYNAPSE_HOME`` or ``~/.synapse``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(ENV_HOME) or Path.home() / '.synapse').expanduser()
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    return synapse_home(environ) / CONFIG_FILE_NAME
+
+
+def redact(secret: str | None) -> str:
+    """What to show instead of a secret: whether it is set, never any part of it."""
+    return '<set>' if secret else '<not set>'
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Platform connection settings. ``access_token`` is kept out of ``repr``."""
+
+    host: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+    tenant: str | None = None
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.host and self.access_token)
+
+    def __repr__(self) -> str:
+        return f'Credentials(host={self.host!r}, access_token={redact(self.access_token)}, tenant={self.tenant!r})'
+
+    __str__ = __repr__
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            k: v for k, v in (('host', self.host), ('access_token', self.access_token), ('tenant', self.tenant)) if v
+        }
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding='utf-8') or '{}')
+    except json.JSONDecodeError as error:
+        raise CredentialsError(
+            f'{path} is not valid JSON (line {error.lineno}, column {error.colno}); '
+            'fix it or delete it and run `synapse login` again',
+            details={'path': str(path), 'line': error.lineno},
+        ) from None
+    if not isinstance(data, dict):
+        raise CredentialsError(f'{path} must hold a JSON object', details={'path': str(path)})
+    return data
+
+
+def load_credentials(
+    *,
+    host: str | None = None,
+    access_token: str | None = None,
+    tenant: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Credentials:
+    """Merge explicit values, environment and config file (in that order of precedence)."""
+    env = os.environ if environ is None else environ
+    stored = _read_file(Path(path) if path else config_path(env))
+    return Credentials(
+        host=host or env.get(ENV_HOST) or stored.get('host'),
+        access_token=access_token or env.get(ENV_TOKEN) or stored.get('access_token'),
+        tenant=tenant or env.get(ENV_TENANT) or stored.get('tenant'),
+    )
+
+
+def save_credentials(
+    credentials: Credentials,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Path:
+    """Merge ``credentials`` into the config file, written atomically with mode 600."""
+    target = Path(path) if path else config_path(environ)
+    data = _read_file(target)
+    data.update(credentials.to_dict())
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with atomic_write(target, mode=0o600) as handle:
+        json.dump(data, handle, indent=2)
+    return target

@@ -1,0 +1,66 @@
+"""One exception family for the whole SDK.
+
+Every error the SDK raises on purpose derives from :class:`SynapseError`, so callers can catch
+everything with one clause, and also from the closest builtin, so code that already catches
+``LookupError`` or ``ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class SynapseError(Exception):
+    """Base of every error the SDK raises on purpose.
+
+    ``message`` says what went wrong and what to do; ``details`` carries machine-readable context
+    (never secrets).
+    """
+
+    def __init__(self, message: str, *, details: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = dict(details or {})
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep keyword-only details across pickling (Ray ships exceptions between processes).
+        return (_rebuild, (type(self), self.message, self.details, self.__dict__))
+
+
+def _rebuild(cls: type[SynapseError], message: str, details: dict[str, Any], state: dict[str, Any]) -> SynapseError:
+    error = cls.__new__(cls)
+    SynapseError.__init__(error, message, details=details)
+    error.__dict__.update(state)
+    return error
+
+
+class ConfigError(SynapseError, ValueError):
+    """A configuration file, key or value is wrong."""
+
+
+class NotFoundError(SynapseError, LookupError):
+    """A named thing (action, provider, format, record) does not exist."""
+
+
+class MissingDependencyError(SynapseError, ImportError):
+    """An optional distribution or library is not installed; the message has the install command."""
+
+
+class CredentialsError(ConfigError):
+    """Credentials are missing or malformed."""
+
+
+class ArchiveError(SynapseError, ValueError):
+    """An archive could not be written, or refuses to be extracted safely."""
+
+
+class ClientError(SynapseError, ConnectionError):
+    """A remote service answered with an error or could not be reached."""
+
+    def __init__(self, message: str, *, status: int | None = None, details: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.status = status

@@ -1,0 +1,33 @@
+"""File utilities: checksums, archives and requirements files."""
+
+from synapse_sdk.utils.file.archive import (
+    DEFAULT_EXCLUDES,
+    ArchiveFilter,
+    create_archive,
+    create_archive_from_git,
+    extract_archive,
+    git_files,
+    list_archive_contents,
+)
+from synapse_sdk.utils.file.checksum import (
+    calculate_checksum,
+    calculate_checksum_from_bytes,
+    calculate_checksum_from_file_object,
+    verify_checksum,
+)
+from synapse_sdk.utils.file.requirements import read_requirements
+
+__all__ = [
+    'DEFAULT_EXCLUDES',
+    'ArchiveFilter',
+    'calculate_checksum',
+    'calculate_checksum_from_bytes',
+    'calculate_checksum_from_file_object',
+    'create_archive',
+    'create_archive_from_git',
+    'extract_archive',
+    'git_files',
+    'list_archive_contents',
+    'read_requirements',
+    'verify_checksum',
+]

@@ -1,0 +1,1 @@
+"""Write, discover and run Synapse plugins."""

@@ -1,0 +1,1 @@
+"""Run Synapse plugins on Ray: actor tasks, Jobs API and a self-hostable agent."""
