@@ -365,15 +365,35 @@ def start_server(server_dir: Path) -> Iterator[Callable[..., ServerProcess]]:
 
 
 def start_proxy(
-    start_server: Callable[..., ServerProcess], target_port: int, port: int | None = None
+    start_server: Callable[..., ServerProcess], target_port: int, *, port: int | None = None, die_after: int = 0
 ) -> tuple[ServerProcess, int]:
+    """A TCP forwarder to ``target_port`` in its own process; ``die_after`` bytes upstream kill it."""
     listen = port or free_port()
-    proc = start_server(
-        'tcp-proxy',
-        [sys.executable, str(HERE / 'servers' / 'tcp_proxy.py'), str(listen), str(target_port)],
-        tcp_answers(listen),
-    )
-    return proc, listen
+    command = [sys.executable, str(HERE / 'servers' / 'tcp_proxy.py'), str(listen), str(target_port)]
+    if die_after:
+        command += ['--die-after-bytes', str(die_after)]
+    return start_server('tcp-proxy', command, tcp_answers(listen)), listen
+
+
+@pytest.fixture
+def proxy(start_server: Callable[..., ServerProcess]) -> Callable[..., tuple[ServerProcess, int]]:
+    """``proxy(target_port, port=None, die_after=0)`` -> (process, listening port)."""
+    return lambda target_port, **kwargs: start_proxy(start_server, target_port, **kwargs)
+
+
+@pytest.fixture
+def flaky_http(start_server: Callable[..., ServerProcess], tmp_path: Path) -> Callable[[int], str]:
+    """``flaky_http(fail_every)`` -> base URL of an aiohttp file server answering 503 every Nth request."""
+
+    def start(fail_every: int) -> str:
+        port = free_port()
+        script = str(HERE / 'servers' / 'flaky_http.py')
+        root = str(tmp_path / f'flaky-{port}')
+        command = [sys.executable, script, '--root', root, '--port', str(port), '--fail-every', str(fail_every)]
+        start_server('flaky-http', command, http_answers(f'http://{HOST}:{port}/_stats'))
+        return f'http://{HOST}:{port}'
+
+    return start
 
 
 PROVIDERS = ['local', 's3', 'gcs', 'sftp', 'http']
@@ -412,6 +432,12 @@ def provider_config(name: str, request: pytest.FixtureRequest, tmp_path: Path) -
             },
         }
     raise ValueError(name)
+
+
+@pytest.fixture
+def provider_config_for(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], dict[str, Any]]:
+    """``provider_config_for('s3')``: a fresh configuration for the named provider."""
+    return lambda name: provider_config(name, request, tmp_path)
 
 
 @pytest.fixture(params=[pytest.param(p, marks=[] if p == 'local' else [pytest.mark.integration]) for p in PROVIDERS])

@@ -90,6 +90,7 @@ async def delete(request: web.Request) -> web.Response:
 
 app = web.Application(middlewares=[guard], client_max_size=0)
 app.router.add_route('GET', '/{tail:.*}', get)
+app.router.add_route('HEAD', '/{tail:.*}', get)
 app.router.add_route('PUT', '/{tail:.*}', put)
 app.router.add_route('DELETE', '/{tail:.*}', delete)
 web.run_app(app, host='127.0.0.1', port=args.port, print=lambda *a: print('ready', flush=True))

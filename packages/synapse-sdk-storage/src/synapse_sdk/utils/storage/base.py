@@ -86,6 +86,7 @@ class FsspecStorage:
         self._shown_config = redact_config({k: v for k, v in raw.items() if v is not None})
         self._secrets = secret_variants(self._secret_values())
         self._fs_lock = threading.Lock()
+        self._local = threading.local()
         self._fs: AbstractFileSystem | None = None
 
     # ----------------------------------------------------------------- provider hooks
@@ -134,6 +135,8 @@ class FsspecStorage:
                 except StorageError:
                     raise
                 except Exception as error:
+                    if getattr(self._local, 'depth', 0):
+                        raise  # inside _call: retried and reported with the operation's name
                     raise self._translate(error, 'connect', '') from None
                 _hide_storage_options(fs)
                 self._fs = fs
@@ -166,7 +169,11 @@ class FsspecStorage:
         attempts = 1 + (self.options.retries if retry and self.outer_retries else 0)
         for attempt in range(1, attempts + 1):
             try:
-                return function()
+                self._local.depth = getattr(self._local, 'depth', 0) + 1
+                try:
+                    return function()
+                finally:
+                    self._local.depth -= 1
             except StorageError:
                 raise
             except Exception as error:

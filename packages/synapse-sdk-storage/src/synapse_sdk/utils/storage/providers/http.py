@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -18,6 +19,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from synapse_sdk.utils.storage.base import FsspecStorage
 from synapse_sdk.utils.storage.keys import KeyLike
+from synapse_sdk.utils.storage.providers._http_retry import backoff
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -69,6 +71,7 @@ class HTTPStorage(FsspecStorage):
     provider = 'http'
     config_model = HTTPConfig
     config: HTTPConfig
+    outer_retries = False  # each request is retried by the session's middleware
 
     def __init__(self, configuration: Any = None, **overrides: Any) -> None:
         super().__init__(configuration, **overrides)
@@ -103,8 +106,14 @@ class HTTPStorage(FsspecStorage):
         if header:
             headers['Authorization'] = header
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.config.timeout, sock_read=self.config.timeout)
+        from synapse_sdk.utils.storage.providers._http_retry import retry_middleware
+
         return HTTPFileSystem(
-            client_kwargs={'headers': headers, 'timeout': timeout},
+            client_kwargs={
+                'headers': headers,
+                'timeout': timeout,
+                'middlewares': (retry_middleware(self.options.retries),),
+            },
             skip_instance_cache=True,
             use_listings_cache=False,
             ssl=None if self.config.verify_ssl else False,
@@ -153,15 +162,59 @@ class HTTPStorage(FsspecStorage):
 
         return int(sync(fs.loop, go))
 
+    def _head_sizes(self, urls: builtins.list[str]) -> builtins.list[int]:
+        """Content-Length of each URL (concurrent HEADs); fsspec's own ``info`` turns 5xx into 404."""
+        import asyncio
+
+        from fsspec.asyn import sync
+
+        fs = self.fs
+
+        async def one(session: Any, url: str) -> int:
+            async with session.head(url, allow_redirects=True) as response:
+                if response.status == 404:
+                    raise FileNotFoundError(url)
+                response.raise_for_status()
+                return int(response.headers.get('Content-Length') or 0)
+
+        async def go() -> builtins.list[int]:
+            session = await fs.set_session()
+            limit = asyncio.Semaphore(self.options.max_concurrency)
+
+            async def bounded(url: str) -> int:
+                async with limit:
+                    return await one(session, url)
+
+            return list(await asyncio.gather(*(bounded(url) for url in urls)))
+
+        return list(sync(fs.loop, go))
+
+    def _info(self, path: str) -> dict[str, Any]:
+        return {'name': path, 'size': self._head_sizes([path])[0], 'type': 'file'}
+
     def _put_file(self, source: Path, path: str) -> None:
-        self.fs.put_file(str(source), path, method='put')
+        # The body streams from the file, so the middleware cannot replay it: retry here.
+        attempts = self.options.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                self.fs.put_file(str(source), path, method='put')
+                return
+            except Exception as error:
+                if attempt == attempts or not self._is_transient(error):
+                    raise
+                time.sleep(backoff(attempt))
 
     def _pipe(self, path: str, data: bytes) -> None:
         self._request('PUT', path, data=data)
 
     def _exists(self, path: str) -> bool:
         try:
-            status = self._request('HEAD', path)
+            try:
+                status = self._request('HEAD', path)
+            except Exception as error:
+                if getattr(error, 'status', None) not in (405, 501):
+                    raise
+                status = self._request('GET', path, headers={'Range': 'bytes=0-0'})  # server without HEAD
         except FileNotFoundError:
             return False
         if status in (301, 302, 307, 308):  # a folder answered with its slash form
@@ -181,7 +234,7 @@ class HTTPStorage(FsspecStorage):
         entries = super()._listing(path.rstrip('/') + '/', recursive)
         files = [e for e in entries if e['type'] == 'file']
         if files:  # index pages carry no sizes: ask with concurrent HEADs
-            sizes = self.fs.sizes([self.path(e['key']) for e in files])
+            sizes = self._head_sizes([self.path(e['key']) for e in files])
             for entry, size in zip(files, sizes, strict=True):
                 entry['size'] = int(size or 0)
         return entries
