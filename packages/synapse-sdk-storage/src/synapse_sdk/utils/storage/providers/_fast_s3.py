@@ -20,8 +20,6 @@ from synapse_sdk.utils.storage.errors import StorageError, StorageUploadError
 if TYPE_CHECKING:
     from synapse_sdk.utils.storage.providers.s3 import S3Storage
 
-# One request per file below this size; multipart (streamed from disk) above it.
-MULTIPART_THRESHOLD = 16 * 1024 * 1024
 PART_SIZE = 8 * 1024 * 1024
 
 
@@ -30,6 +28,13 @@ def available() -> bool:
 
 
 def _store(storage: S3Storage) -> Any:
+    cached = getattr(storage, '_obstore_store', None)
+    if cached is None:
+        cached = storage._obstore_store = _new_store(storage)
+    return cached
+
+
+def _new_store(storage: S3Storage) -> Any:
     from obstore.store import S3Store
 
     c = storage.config
@@ -72,14 +77,9 @@ def upload_many(
         object_path = storage.path(key)[len(bucket) + 1 :]
         async with semaphore:
             try:
-                size = source.stat().st_size
-                if size <= MULTIPART_THRESHOLD:
-                    await obstore.put_async(store, object_path, source.read_bytes(), use_multipart=False)
-                else:
-                    with source.open('rb') as handle:
-                        await obstore.put_async(
-                            store, object_path, handle, use_multipart=True, chunk_size=PART_SIZE, max_concurrency=4
-                        )
+                # obstore reads the file in Rust, outside the GIL; multipart (streamed, 4 parts in
+                # flight) above one part's size.
+                await obstore.put_async(store, object_path, source, chunk_size=PART_SIZE, max_concurrency=4)
             except Exception as error:
                 failures.append((key, storage._scrub(f'{type(error).__name__}: {error}')))
         done += 1
@@ -87,10 +87,15 @@ def upload_many(
             progress(done, total)
 
     async def run_all() -> None:
-        semaphore = asyncio.Semaphore(max(1, workers * 4))
+        # Small objects are latency-bound: many in flight. Large ones run multipart with 4 parts
+        # each, so fewer files at once keeps memory and server load bounded.
+        small = asyncio.Semaphore(max(1, workers * 4))
+        large = asyncio.Semaphore(max(1, workers // 2))
         if progress:
             progress(0, total)
-        await asyncio.gather(*(one(semaphore, source, key) for source, key in pairs))
+        await asyncio.gather(
+            *(one(large if source.stat().st_size > PART_SIZE else small, source, key) for source, key in pairs)
+        )
 
     _run_in_own_loop(run_all())
     if failures:
@@ -100,6 +105,21 @@ def upload_many(
             details={'provider': storage.provider, 'failed': [key for key, _ in failures]},
         )
     return [storage.uri(key) for _, key in pairs]
+
+
+def stats(storage: S3Storage, key: str) -> tuple[int, int]:
+    """``(files, bytes)`` under ``key`` from one obstore listing (about 10x faster than s3fs find)."""
+    import obstore
+
+    bucket = storage.config.bucket_name
+    prefix = storage.path(key)[len(bucket) + 1 :]
+    count = total = 0
+    for batch in obstore.list(_store(storage), prefix + '/' if prefix else None, chunk_size=1000):
+        for meta in batch:
+            if not str(meta['path']).endswith('/'):  # folder markers are not files
+                count += 1
+                total += int(meta['size'])
+    return count, total
 
 
 def _run_in_own_loop(coroutine: Any) -> None:
