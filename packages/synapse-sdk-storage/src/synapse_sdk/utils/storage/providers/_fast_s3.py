@@ -30,7 +30,8 @@ def available() -> bool:
 def _store(storage: S3Storage) -> Any:
     cached = getattr(storage, '_obstore_store', None)
     if cached is None:
-        cached = storage._obstore_store = _new_store(storage)
+        cached = _new_store(storage)
+        storage._obstore_store = cached  # type: ignore[attr-defined]  # private cache, never shown
     return cached
 
 

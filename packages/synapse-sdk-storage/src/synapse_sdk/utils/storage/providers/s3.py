@@ -122,6 +122,10 @@ class S3Storage(FsspecStorage):
     def _put_file(self, source: Path, path: str) -> None:
         self.fs.put_file(str(source), path, chunksize=PART_SIZE)
 
+    def _get_file(self, path: str, local: Path) -> None:
+        # s3fs's default 50 MiB ranges, fetched in parallel, would hold ~200 MiB per download.
+        self.fs.get_file(path, str(local), chunksize=PART_SIZE)
+
     def _is_transient(self, error: BaseException) -> bool:
         return False  # botocore has already spent the retry budget
 
