@@ -36,7 +36,7 @@ HOST = '127.0.0.1'
 SKIP_MISSING = os.environ.get('SYNAPSE_TEST_SKIP_MISSING_SERVERS') == '1' and not os.environ.get('CI')
 S3_KEY = 'synapse-test-key'
 S3_SECRET = 'S3-secret-' + uuid.uuid4().hex
-SFTP_USER = 'synapse-sftp-test'
+SFTP_USER = 'sbt' + uuid.uuid4().hex[:10]  # per session: parallel runs never share an account
 SFTP_PASSWORD = 'Sftp-pw-' + uuid.uuid4().hex[:16]
 HTTP_USER = 'synapse-http'
 HTTP_PASSWORD = 'Http-pw-' + uuid.uuid4().hex[:16]
@@ -265,8 +265,7 @@ def sshd(server_dir: Path) -> Iterator[dict[str, Any]]:
     (state / 'authorized_keys').mkdir(parents=True)
     subprocess.run([keygen, '-q', '-t', 'ed25519', '-N', '', '-f', str(state / 'host_key')], check=True)
     subprocess.run([keygen, '-q', '-t', 'ed25519', '-N', '', '-f', str(state / 'client_key')], check=True)
-    if subprocess.run(['id', SFTP_USER], capture_output=True).returncode != 0:
-        subprocess.run(['useradd', '-m', '-s', '/bin/sh', SFTP_USER], check=True)
+    subprocess.run(['useradd', '-m', '-s', '/bin/sh', SFTP_USER], check=True)
     subprocess.run(['chpasswd'], input=f'{SFTP_USER}:{SFTP_PASSWORD}'.encode(), check=True)
     shutil.copy(state / 'client_key.pub', state / 'authorized_keys' / SFTP_USER)
     (state / 'authorized_keys' / SFTP_USER).chmod(0o644)
@@ -284,6 +283,7 @@ def sshd(server_dir: Path) -> Iterator[dict[str, Any]]:
         wait_for(tcp_answers(port), 20, 'sshd', proc)
     except Exception as error:
         proc.stop()
+        subprocess.run(['userdel', '-f', '-r', SFTP_USER], capture_output=True)
         unavailable(str(error))
         return
     home = Path(f'/home/{SFTP_USER}')
@@ -292,6 +292,7 @@ def sshd(server_dir: Path) -> Iterator[dict[str, Any]]:
         'private_key': str(state / 'client_key'), 'home': str(home), 'pid': proc.popen.pid,
     }  # fmt: skip
     proc.stop()
+    subprocess.run(['userdel', '-f', '-r', SFTP_USER], capture_output=True)
 
 
 # --------------------------------------------------------------------------- HTTP: nginx + WebDAV

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from synapse_sdk.utils.storage.base import FsspecStorage
+from synapse_sdk.utils.storage.errors import StorageError, StoragePermissionError
 from synapse_sdk.utils.storage.keys import KeyLike
 
 if TYPE_CHECKING:
@@ -110,7 +111,18 @@ class SFTPStorage(FsspecStorage):
 
     def _is_transient(self, error: BaseException) -> bool:
         names = {cls.__name__ for cls in type(error).__mro__}
+        if 'PermissionDenied' in names:  # wrong password or key: asking again will not help
+            return False
         return bool(names.intersection(_CONNECTION_ERRORS)) or 'connection lost' in str(error).lower()
+
+    def _translate(self, error: BaseException, operation: str, key: str) -> StorageError:
+        if type(error).__name__ == 'PermissionDenied':
+            return StoragePermissionError(
+                f'sftp {operation} failed: the server refused the login of {self.config.username!r} '
+                '(check the password or private_key in the storage configuration)',
+                details={'provider': self.provider, 'operation': operation, 'key': key},
+            )
+        return super()._translate(error, operation, key)
 
     def _after_transient_failure(self, error: BaseException) -> None:
         self._reset_connection()
