@@ -142,3 +142,15 @@ def test_s3_sees_writes_from_another_process(seaweedfs: dict[str, Any], files: A
     assert store.list() == ['later.txt']
     assert store.read_bytes('later.txt') == b'from elsewhere'
     store.delete('', recursive=True)
+
+
+def test_s3_retry_budget_is_bounded(flaky_http: Any) -> None:
+    """botocore retries 5xx; s3fs's own x5 loop must not multiply the budget."""
+    base = flaky_http(1)  # an "S3 endpoint" that answers 503 to everything
+    config = {'bucket_name': 'b', 'access_key': 'k', 'secret_key': 's', 'endpoint_url': base, 'retries': 2}
+    store = get_storage({'provider': 's3', 'configuration': config})
+    started = time.monotonic()
+    with pytest.raises(StorageConnectionError, match='s3 list'):
+        store.list()
+    assert time.monotonic() - started < 30
+    assert _stats(base)['requests'] == 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import errno
 import logging
 import os
 import posixpath
@@ -209,7 +210,7 @@ class FsspecStorage:
         elif isinstance(error, PermissionError) or _status(error) in (401, 403):
             cls = StoragePermissionError
             message += ' (check the credentials in the storage configuration)'
-        elif self._is_transient(error) or isinstance(error, (ConnectionError, TimeoutError)):
+        elif self._is_transient(error) or _unavailable(error):
             cls = StorageConnectionError
         elif operation in ('upload', 'upload_many'):
             cls = StorageUploadError
@@ -526,6 +527,19 @@ def _status(error: BaseException) -> int | None:
         if isinstance(value, int):
             return value
     return None
+
+
+def _unavailable(error: BaseException) -> bool:
+    """Connection failures and 5xx answers, however the client library spells them."""
+    if isinstance(error, (ConnectionError, TimeoutError)):
+        return True
+    status = _status(error)
+    if status is not None and status >= 500:
+        return True
+    if getattr(error, 'errno', None) in (errno.EBUSY, errno.ETIMEDOUT, errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return True  # s3fs maps 503 SlowDown/ServiceUnavailable to EBUSY
+    names = {cls.__name__ for cls in type(error).__mro__}
+    return bool(names & {'EndpointConnectionError', 'ConnectTimeoutError', 'ReadTimeoutError', 'ClientConnectionError'})
 
 
 def _hide_storage_options(fs: Any) -> None:

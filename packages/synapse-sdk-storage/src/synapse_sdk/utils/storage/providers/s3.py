@@ -76,7 +76,7 @@ class S3Storage(FsspecStorage):
             # region here (not in client_kwargs): s3fs would send it as a LocationConstraint.
             'region_name': c.region_name,
             'signature_version': 's3v4',
-            'retries': {'max_attempts': self.options.retries + 1, 'mode': 'standard'},
+            'retries': {'total_max_attempts': self.options.retries + 1, 'mode': 'standard'},
             'connect_timeout': c.connect_timeout,
             'read_timeout': c.read_timeout,
             's3': {'addressing_style': style},
