@@ -127,14 +127,21 @@ def run_aws(command: list[str], endpoint: str, source: Path, prefix: str) -> Non
     )  # fmt: skip
 
 
-def timed(function: Callable[[str], None], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        prefix = f'run-{uuid.uuid4().hex[:8]}'
-        started = time.perf_counter()
-        function(prefix)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def round_robin(runs: dict[str, Callable[[str], None]], repeat: int) -> dict[str, float]:
+    """Median seconds per contender, interleaved so that load drifts hit all alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    names = list(runs)
+    for round_number in range(repeat):
+        # Rotate the order: SeaweedFS is still busy for a while after a burst, so whoever runs
+        # right after the slowest peer pays for it. Rotating spreads that cost evenly.
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            function = runs[name]
+            prefix = f'run-{uuid.uuid4().hex[:8]}'
+            started = time.perf_counter()
+            function(prefix)
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def table(title: str, results: dict[str, float], ours: tuple[str, ...]) -> None:
@@ -157,7 +164,7 @@ def bench_uploads(
     }
     if aws:
         runs['aws-cli'] = lambda p: run_aws(aws, endpoint, source, p)
-    return {name: timed(run, repeat) for name, run in runs.items()}
+    return round_robin(runs, repeat)
 
 
 def bench_listing(endpoint: str, keys: int, repeat: int) -> dict[str, float]:
@@ -201,12 +208,13 @@ def bench_listing(endpoint: str, keys: int, repeat: int) -> dict[str, float]:
         files = [v for v in found.values() if v['type'] == 'file']
         assert (len(files), sum(v['size'] for v in files)) == expected
 
-    return {
-        'synapse-count+size': timed(synapse, repeat),
-        'synapse-stats': timed(synapse_stats, repeat),
-        'boto3-paginator': timed(boto, repeat),
-        's3fs-find': timed(s3fs_find, repeat),
+    runs = {
+        'synapse-count+size': synapse,
+        'synapse-stats': synapse_stats,
+        'boto3-paginator': boto,
+        's3fs-find': s3fs_find,
     }
+    return round_robin(runs, repeat)
 
 
 def main() -> None:
