@@ -101,3 +101,18 @@ def test_http_files_are_served_to_plain_clients(provider_config_for: Any, nginx_
     assert (nginx_dav['data'] / unquote(relative)).read_bytes() == b'spaces ok'  # really on the server's disk
     assert store.list('dir') == ['dir/file name.txt']
     store.delete('', recursive=True)
+
+
+@pytest.mark.parametrize('provider', ['s3', 'gcs'])
+def test_clearing_a_whole_bucket_keeps_the_bucket(provider: str, provider_config_for: Any) -> None:
+    config = provider_config_for(provider)
+    config['configuration'].pop('root_path')  # the storage root is the bucket itself
+    config['configuration']['bucket_name'] = f'clear-{uuid.uuid4().hex[:8]}'
+    store = get_storage(config)
+    store.fs.mkdir(config['configuration']['bucket_name'])
+    store.write_bytes('a.txt', b'a')
+    store.write_bytes('deep/b.txt', b'b')
+    store.delete('', recursive=True)
+    assert store.list(recursive=True) == []  # (SeaweedFS drops emptied folders a moment later)
+    store.write_bytes('still-works.txt', b'the bucket is still there')
+    assert store.list(recursive=True) == ['still-works.txt']

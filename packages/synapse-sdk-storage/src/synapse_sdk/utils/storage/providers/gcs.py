@@ -118,5 +118,15 @@ class GCSStorage(FsspecStorage):
             return f'{base}/download/storage/v1/b/{bucket}/o/{quote(name, safe="")}?alt=media'
         return f'https://storage.googleapis.com/{bucket}/{quote(name)}'
 
+    def _delete(self, path: str, recursive: bool) -> None:
+        if '/' not in path.strip('/'):
+            # The root is the whole bucket: remove its objects, never the bucket itself
+            # (fsspec's rm('bucket', recursive=True) deletes the bucket too).
+            objects = list(self.fs.find(path))
+            if objects:
+                self.fs.rm(objects)
+            return
+        super()._delete(path, recursive)
+
     def _is_transient(self, error: BaseException) -> bool:
         return False  # gcsfs has already retried

@@ -126,6 +126,16 @@ class S3Storage(FsspecStorage):
         # s3fs's default 50 MiB ranges, fetched in parallel, would hold ~200 MiB per download.
         self.fs.get_file(path, str(local), chunksize=PART_SIZE)
 
+    def _delete(self, path: str, recursive: bool) -> None:
+        if '/' not in path.strip('/'):
+            # The root is the whole bucket: remove its objects, never the bucket itself
+            # (fsspec's rm('bucket', recursive=True) deletes the bucket too).
+            objects = list(self.fs.find(path))
+            if objects:
+                self.fs.rm(objects)
+            return
+        super()._delete(path, recursive)
+
     def _is_transient(self, error: BaseException) -> bool:
         return False  # botocore has already spent the retry budget
 
