@@ -29,13 +29,20 @@ def tree(tmp_path: Path) -> Path:
     return root
 
 
+outputs: list[Any] = []
+
+
 def _run(*args: str) -> Any:
-    return runner.invoke(app, ['storage', *args])
+    result = runner.invoke(app, ['storage', *args])
+    outputs.append(result)
+    return result
 
 
 @pytest.mark.parametrize('provider', ['local', pytest.param('s3', marks=pytest.mark.integration)])
 def test_upload_ls_du_download_round_trip(provider: str, provider_config_for: Any, tmp_path: Path, tree: Path) -> None:
-    config = _write_config(tmp_path, provider_config_for(provider))
+    settings = provider_config_for(provider)
+    secret = settings['configuration'].get('secret_key')
+    config = _write_config(tmp_path, settings)
     result = _run('upload', str(config), str(tree), 'ds')
     assert result.exit_code == 0, result.output
     assert 'uploaded 3 files' in result.output
@@ -56,6 +63,11 @@ def test_upload_ls_du_download_round_trip(provider: str, provider_config_for: An
     single = tmp_path / 'single.txt'
     result = _run('download', str(config), 'ds/a.txt', str(single))
     assert result.exit_code == 0 and single.read_bytes() == b'aaa'
+
+    result = _run('ls', str(config), '../outside')
+    assert result.exit_code == 1
+    if secret:  # nothing printed, progress bars and errors included, shows the secret
+        assert all(secret not in r.output for r in outputs)
 
 
 @pytest.mark.parametrize(
