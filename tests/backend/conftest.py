@@ -1,8 +1,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import struct
+import subprocess
+import sys
+import urllib.request
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,3 +75,27 @@ def dm_dataset(tmp_path: Path) -> Path:
 def dm_factory():
     """``make_dm_dataset(root, count, splits=...)`` for tests that need their own layout."""
     return make_dm_dataset
+
+
+PLATFORM_TOKEN = 'tok-backend-SECRET-4242'
+
+
+@pytest.fixture(scope='session')
+def platform_url() -> Iterator[str]:
+    """A real HTTP server (tests/backend/platform_server.py) in its own process; stopped by PID."""
+    script = Path(__file__).with_name('platform_server.py')
+    proc = subprocess.Popen([sys.executable, str(script), PLATFORM_TOKEN], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().decode().strip())
+        yield f'http://127.0.0.1:{port}'
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def platform(platform_url: str) -> Iterator[str]:
+    """The server, reset to its initial state for each test."""
+    urllib.request.urlopen(urllib.request.Request(f'{platform_url}/__control/reset', data=b'{}', method='POST'))
+    yield platform_url

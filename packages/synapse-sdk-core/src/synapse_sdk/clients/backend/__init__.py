@@ -2,5 +2,6 @@
 
 from synapse_sdk.clients.backend.client import BackendClient
 from synapse_sdk.clients.backend.http import RetryPolicy
+from synapse_sdk.clients.backend.log_sink import BackendLogSink
 
-__all__ = ['BackendClient', 'RetryPolicy']
+__all__ = ['BackendClient', 'BackendLogSink', 'RetryPolicy']
