@@ -139,6 +139,15 @@ class LocalBackend:
             dataset_id = int(cur.lastrowid or 0)
         return self.get_dataset(dataset_id)
 
+    def delete_dataset(self, dataset_id: int | str) -> None:
+        """Forget a dataset and its data units (registered files stay where they are)."""
+        dataset = int(self._dataset_row(dataset_id)['id'])
+        with self.db.write() as cur:
+            cur.execute('DELETE FROM tasks WHERE data_unit_id IN (SELECT id FROM data_units WHERE dataset_id = ?)', (dataset,))
+            cur.execute('DELETE FROM projects WHERE dataset_id = ?', (dataset,))
+            cur.execute('DELETE FROM data_units WHERE dataset_id = ?', (dataset,))
+            cur.execute('DELETE FROM datasets WHERE id = ?', (dataset,))
+
     def _dataset_row(self, dataset_id: int | str) -> sqlite3.Row:
         row = self.db.query_one(
             'SELECT d.*, (SELECT COUNT(*) FROM data_units u WHERE u.dataset_id = d.id) AS count '

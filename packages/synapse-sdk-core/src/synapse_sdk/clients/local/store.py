@@ -17,7 +17,6 @@ from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
 from synapse_sdk.core.errors import ConfigError, MissingDependencyError, NotFoundError
-from synapse_sdk.core.lazy import install_command
 
 
 @runtime_checkable
@@ -142,7 +141,7 @@ def open_store(config: Mapping[str, Any] | str | os.PathLike[str] | FileStore | 
         except (ModuleNotFoundError, AttributeError) as error:
             raise MissingDependencyError(
                 f'storage provider {config.get("provider")!r} needs synapse-sdk-storage. '
-                f'Install it with: {install_command("all")}',
+                'Install it with: pip install synapse-sdk-storage (or pip install synapse-sdk)',
                 details={'provider': config.get('provider')},
             ) from error
         return ProviderStore(get_storage(dict(config)))
