@@ -1,0 +1,162 @@
+"""``synapse plugin``: run, list, describe and create plugins."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from synapse_sdk.cli.errors import fail, user_errors
+
+app = typer.Typer(help='Run, inspect and create plugins.', no_args_is_help=True)
+
+PATH_OPTION = typer.Option(
+    Path('.'), '--path', '-p', help='Plugin folder or its config.yaml (default: current folder).'
+)
+
+
+def parse_params(text: str | None) -> dict[str, Any]:
+    """``--params`` as inline JSON or ``@file.json``; errors name the line and column."""
+    if text is None or text.strip() == '':
+        return {}
+    source = '--params'
+    if text.startswith('@'):
+        file = Path(text[1:])
+        if not file.is_file():
+            raise fail(f'params file {file} does not exist')
+        source, text = str(file), file.read_text(encoding='utf-8')
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise fail(f'{source} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}') from None
+    if not isinstance(value, dict):
+        raise fail(f'{source} must be a JSON object like {{"epochs": 10}}, got {type(value).__name__}')
+    return value
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition('=')
+        if not sep or not key.strip():
+            raise fail(f'--env expects KEY=VALUE, got {pair!r}')
+        env[key.strip()] = value
+    return env
+
+
+def _print_result(result: Any) -> None:
+    if hasattr(result, 'model_dump'):
+        result = result.model_dump(mode='json')
+    typer.echo(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+
+
+@app.command('run')
+@user_errors
+def run(
+    action: str = typer.Argument(..., help='Action name from config.yaml.'),
+    path: Path = PATH_OPTION,
+    params: str | None = typer.Option(None, '--params', help='JSON object, or @file.json.'),
+    mode: str = typer.Option('local', '--mode', '-m', help='local | task (Ray actor) | job (Ray job).'),
+    lang: str | None = typer.Option(
+        None, '--lang', '-l', help='Message language: en | ko (default: SYNAPSE_LANGUAGE or en).'
+    ),
+    env: list[str] = typer.Option([], '--env', '-e', help='KEY=VALUE for the action environment (repeatable).'),
+    address: str | None = typer.Option(None, '--address', help='Ray address (task) or dashboard URL (job).'),
+    follow: bool = typer.Option(False, '--follow', '-f', help='Job mode: stream logs until the job ends.'),
+    events_file: Path | None = typer.Option(None, '--events-file', help='Also write every event as JSON lines here.'),
+    quiet: bool = typer.Option(False, '--quiet', '-q', help='Print only the result.'),
+) -> None:
+    """Run ACTION of the plugin in PATH and print its result as JSON."""
+    from synapse_sdk.plugins.discovery import PluginDiscovery
+    from synapse_sdk.plugins.events import ConsoleSink, EventSink, JsonlSink
+    from synapse_sdk.plugins.runner import run_plugin
+
+    parsed = parse_params(params)
+    discovery = PluginDiscovery.from_path(path)
+    discovery.get_action_config(action)  # unknown action: clear error before anything starts
+    merged_env = {**discovery.config.env, **parse_env(env)}
+    mode = mode.lower()
+    if mode == 'jobs-api':
+        mode = 'job'
+    kwargs: dict[str, Any] = {'language': lang}
+    if merged_env:
+        kwargs['env'] = merged_env
+    if mode == 'local':
+        sinks: list[EventSink] = [] if quiet else [ConsoleSink(lang)]
+        if events_file is not None:
+            sinks.append(JsonlSink(events_file, language=lang))
+        kwargs['sinks'] = sinks
+        _print_result(run_plugin(path, action, parsed, mode='local', **kwargs))
+    elif mode == 'task':
+        if address:
+            kwargs['address'] = address
+        _print_result(run_plugin(path, action, parsed, mode='task', **kwargs))
+    elif mode == 'job':
+        if address:
+            kwargs['dashboard_address'] = address
+        job_id = run_plugin(path, action, parsed, mode='job', **kwargs)
+        typer.echo(f'job_id: {job_id}', err=not follow)
+        if follow:
+            from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
+
+            executor = RayJobsApiExecutor(**({'dashboard_address': address} if address else {}))
+            for line in executor.follow(job_id):
+                sys.stderr.write(line if line.endswith('\n') else line + '\n')
+            _print_result(executor.wait(job_id))
+        else:
+            typer.echo(job_id)
+    else:
+        raise fail(f'unknown mode {mode!r}; use local, task or job', code=2)
+
+
+@app.command('list')
+@user_errors
+def list_actions(path: Path = PATH_OPTION) -> None:
+    """List the plugin's actions with their run methods and descriptions."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from synapse_sdk.plugins.discovery import PluginDiscovery
+
+    discovery = PluginDiscovery.from_path(path)
+    config = discovery.config
+    table = Table(title=f'{config.name} ({config.code} {config.version}, {config.category.value})')
+    for column in ('action', 'method', 'entrypoint', 'description'):
+        table.add_column(column)
+    for name in discovery.list_actions():
+        action = discovery.get_action_config(name)
+        table.add_row(name, action.method.value, action.entrypoint, action.description)
+    Console().print(table)
+
+
+@app.command('describe')
+@user_errors
+def describe(action: str = typer.Argument(...), path: Path = PATH_OPTION) -> None:
+    """Print ACTION's configuration and its params JSON schema."""
+    from synapse_sdk.plugins.discovery import PluginDiscovery
+
+    discovery = PluginDiscovery.from_path(path)
+    config = discovery.get_action_config(action)
+    schema = discovery.get_action_params_schema(action)
+    _print_result({**config.model_dump(mode='json'), 'params_schema': schema})
+
+
+@app.command('create')
+@user_errors
+def create(
+    path: Path = typer.Option(..., '--path', '-p', help='Folder to create.'),
+    name: str = typer.Option(..., '--name', '-n', help='Display name.'),
+    code: str | None = typer.Option(None, '--code', help='Slug id (default: from the name).'),
+    category: str = typer.Option(
+        'custom', '--category', '-c', help='Plugin category, e.g. neural_net, export, upload.'
+    ),
+    description: str = typer.Option('', '--description', '-d'),
+) -> None:
+    """Scaffold a runnable plugin for a category."""
+    from synapse_sdk.plugins.scaffold import create_plugin
+
+    root = create_plugin(path, name=name, code=code, category=category, description=description)
+    typer.echo(f'Created {root}. Next: cd {root} && synapse plugin list')

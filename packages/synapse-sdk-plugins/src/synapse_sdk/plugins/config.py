@@ -1,0 +1,133 @@
+"""``config.yaml`` as pydantic models, and loading it with errors that name the file and key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from synapse_sdk.plugins.enums import DataType, PackageManager, PluginCategory, RunMethod
+from synapse_sdk.plugins.errors import PluginConfigError
+
+CONFIG_FILE_NAMES = ('config.yaml', 'synapse.yaml')
+
+
+class ActionConfig(BaseModel):
+    """One entry of ``actions:``. Unknown keys are kept (``model_extra``) and written back."""
+
+    model_config = ConfigDict(extra='allow', arbitrary_types_allowed=True, use_enum_values=False)
+
+    name: str = ''
+    description: str = ''
+    entrypoint: str = ''
+    method: RunMethod = RunMethod.TASK
+    params_schema: type[BaseModel] | None = Field(default=None, exclude=True)
+    input_type: str | None = None
+    output_type: str | None = None
+
+    @field_validator('method', mode='before')
+    @classmethod
+    def _method(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if value == 'serve_application':  # v1 spelling
+                return RunMethod.SERVE
+        return value
+
+
+class PluginConfig(BaseModel):
+    """A plugin's ``config.yaml``. Unknown top-level keys are kept, not lost."""
+
+    model_config = ConfigDict(extra='allow')
+
+    name: str
+    code: str
+    version: str = '0.1.0'
+    category: PluginCategory = PluginCategory.CUSTOM
+    description: str = ''
+    readme: str = 'README.md'
+    package_manager: PackageManager = PackageManager.PIP
+    package_manager_options: list[str] = Field(default_factory=list)
+    wheels_dir: str = 'wheels'
+    env: dict[str, str] = Field(default_factory=dict)
+    runtime_env: dict[str, Any] = Field(default_factory=dict)
+    data_type: DataType | None = None
+    tasks: list[str] = Field(default_factory=list)
+    supported_data_type: list[DataType] = Field(default_factory=list)
+    actions: dict[str, ActionConfig] = Field(default_factory=dict)
+
+    @model_validator(mode='before')
+    @classmethod
+    def _fill_action_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get('actions'), dict):
+            actions = {}
+            for key, value in data['actions'].items():
+                if value is None:
+                    value = {}
+                if isinstance(value, dict):
+                    value = {**value, 'name': value.get('name') or key}
+                actions[key] = value
+            data = {**data, 'actions': actions}
+        if isinstance(data, dict) and isinstance(data.get('env'), dict):
+            data = {**data, 'env': {str(k): str(v) for k, v in data['env'].items()}}
+        return data
+
+    def action_names(self) -> list[str]:
+        return list(self.actions)
+
+
+def find_config_file(path: str | os.PathLike[str]) -> Path:
+    """``path`` itself if it is a file, else ``config.yaml`` or ``synapse.yaml`` inside it."""
+    candidate = Path(path)
+    if candidate.is_file():
+        return candidate
+    if candidate.is_dir():
+        for name in CONFIG_FILE_NAMES:
+            if (candidate / name).is_file():
+                return candidate / name
+        raise PluginConfigError(
+            f'No config.yaml (or synapse.yaml) in {candidate}. Run from the plugin folder, pass --path, '
+            'or create one with `synapse plugin create`.',
+            details={'path': str(candidate)},
+        )
+    raise PluginConfigError(f'Plugin path {candidate} does not exist', details={'path': str(candidate)})
+
+
+def read_config_dict(file: Path) -> dict[str, Any]:
+    """Parse YAML; syntax errors name the file and line."""
+    try:
+        data = yaml.safe_load(file.read_text(encoding='utf-8'))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f'{file}:{mark.line + 1}:{mark.column + 1}' if mark else str(file)
+        raise PluginConfigError(
+            f'{where}: invalid YAML ({error.problem})',
+            details={'path': str(file), 'line': mark.line + 1 if mark else None},
+        ) from None
+    except yaml.YAMLError as error:
+        raise PluginConfigError(f'{file}: invalid YAML ({error})', details={'path': str(file)}) from None
+    if data is None:
+        raise PluginConfigError(
+            f'{file} is empty; it needs at least name, code and actions', details={'path': str(file)}
+        )
+    if not isinstance(data, dict):
+        raise PluginConfigError(f'{file} must be a YAML mapping (key: value), not {type(data).__name__}')
+    return data
+
+
+def parse_config(data: dict[str, Any], *, source: str = 'plugin config') -> PluginConfig:
+    """Validate a config dict; every problem is reported with its key path."""
+    try:
+        return PluginConfig.model_validate(data)
+    except ValidationError as error:
+        problems = '; '.join(f'{".".join(str(p) for p in e["loc"])}: {e["msg"]}' for e in error.errors())
+        raise PluginConfigError(f'{source}: {problems}', details={'errors': error.errors(include_url=False)}) from None
+
+
+def load_plugin_config(path: str | os.PathLike[str]) -> tuple[PluginConfig, Path]:
+    """Load and validate the config of the plugin at ``path`` (folder or YAML file)."""
+    file = find_config_file(path)
+    return parse_config(read_config_dict(file), source=str(file)), file

@@ -1,0 +1,57 @@
+"""Errors raised while loading, validating and running plugin actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from synapse_sdk.core.errors import ConfigError, NotFoundError, SynapseError
+
+
+class PluginError(SynapseError):
+    """Base of plugin errors."""
+
+
+class PluginConfigError(PluginError, ConfigError):
+    """``config.yaml`` is missing, unreadable or invalid; the message names the file and key."""
+
+
+class ActionNotFoundError(PluginError, NotFoundError):
+    """No action of that name; the message lists the available ones."""
+
+    def __init__(self, action: str, available: Sequence[str], *, where: str = '') -> None:
+        names = ', '.join(available) or '(none)'
+        origin = f' in {where}' if where else ''
+        super().__init__(
+            f'Action {action!r} not found{origin}. Available actions: {names}',
+            details={'action': action, 'available': list(available)},
+        )
+        self.action = action
+        self.available = list(available)
+
+
+class ParamsValidationError(PluginError, ValueError):
+    """Params do not match the action's model; ``errors`` lists every bad field."""
+
+    def __init__(self, action: str, errors: Sequence[Mapping[str, Any]]) -> None:
+        lines = [f'  - {".".join(str(p) for p in e.get("loc", ())) or "(params)"}: {e.get("msg", "")}' for e in errors]
+        super().__init__(
+            f'Invalid params for action {action!r}:\n' + '\n'.join(lines),
+            details={'action': action, 'errors': [dict(e) for e in errors]},
+        )
+        self.action = action
+        self.errors = [dict(e) for e in errors]
+
+
+class EntrypointError(PluginError, ImportError):
+    """An entrypoint (``pkg.mod.Class`` or ``pkg.mod:Class``) could not be loaded."""
+
+
+class ExecutionError(PluginError, RuntimeError):
+    """The action raised; the original exception is ``__cause__`` (and ``original``)."""
+
+    def __init__(
+        self, message: str, *, original: BaseException | None = None, details: Mapping[str, Any] | None = None
+    ):
+        super().__init__(message, details=details)
+        self.original = original
