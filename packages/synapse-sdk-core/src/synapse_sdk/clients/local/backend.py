@@ -143,7 +143,9 @@ class LocalBackend:
         """Forget a dataset and its data units (registered files stay where they are)."""
         dataset = int(self._dataset_row(dataset_id)['id'])
         with self.db.write() as cur:
-            cur.execute('DELETE FROM tasks WHERE data_unit_id IN (SELECT id FROM data_units WHERE dataset_id = ?)', (dataset,))
+            cur.execute(
+                'DELETE FROM tasks WHERE data_unit_id IN (SELECT id FROM data_units WHERE dataset_id = ?)', (dataset,)
+            )
             cur.execute('DELETE FROM projects WHERE dataset_id = ?', (dataset,))
             cur.execute('DELETE FROM data_units WHERE dataset_id = ?', (dataset,))
             cur.execute('DELETE FROM datasets WHERE id = ?', (dataset,))

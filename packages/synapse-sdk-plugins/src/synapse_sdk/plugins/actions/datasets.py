@@ -56,7 +56,9 @@ def converters_module() -> Any:
         ) from error
 
 
-def convert_dataset(source: Path, source_format: str, target_format: str, output: Path, *, is_categorized: bool) -> Path:
+def convert_dataset(
+    source: Path, source_format: str, target_format: str, output: Path, *, is_categorized: bool
+) -> Path:
     """Convert the dataset folder ``source`` into ``output`` (written by the converter)."""
     get_converter = getattr(converters_module(), 'get_converter', None)
     if get_converter is None:
@@ -76,13 +78,19 @@ def resolve_storage(storage: Any) -> Any:
     if isinstance(storage, Mapping):
         try:
             module = importlib.import_module('synapse_sdk.utils.storage')
-        except ModuleNotFoundError as error:
+            get_storage = module.get_storage
+        except (ModuleNotFoundError, AttributeError) as error:
+            configuration = storage.get('configuration') or {}
+            if storage.get('provider') in ('local', 'file_system') and 'location' in configuration:
+                from synapse_sdk.clients.local.store import LocalFileStore
+
+                return LocalFileStore(configuration['location'])
             raise MissingDependencyError(
                 f'storage provider {storage.get("provider")!r} needs synapse-sdk-storage. '
                 'Install it with: pip install synapse-sdk-storage',
                 details={'provider': storage.get('provider')},
             ) from error
-        return module.get_storage(dict(storage))
+        return get_storage(dict(storage))
     raise TypeError(f'storage must be a config dict or a provider with upload(), not {type(storage).__name__}')
 
 
@@ -161,8 +169,15 @@ def materialise_units(
         else:
             split = unit.get('split')
             categorized = categorized or bool(split)
-            write_dm_item(root, str(unit['name']), unit['data'], unit.get('files') or {}, download,
-                          split=split, with_original=with_original)
+            write_dm_item(
+                root,
+                str(unit['name']),
+                unit['data'],
+                unit.get('files') or {},
+                download,
+                split=split,
+                with_original=with_original,
+            )
             written += 1
         if progress:
             progress(index, max(total, index))
@@ -171,4 +186,3 @@ def materialise_units(
 
 def dm_file_count(root: Path) -> int:
     return sum(1 for _ in root.rglob('json/*.json'))
-

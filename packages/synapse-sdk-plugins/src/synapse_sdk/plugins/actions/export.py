@@ -47,8 +47,12 @@ def as_unit(item: Mapping[str, Any]) -> dict[str, Any]:
             'files': unit.get('files') or {},
             'data': item.get('data'),
         }
-    return {'name': item.get('name') or str(item.get('id')), 'split': item.get('split'),
-            'files': item.get('files') or {}, 'data': item.get('data')}
+    return {
+        'name': item.get('name') or str(item.get('id')),
+        'split': item.get('split'),
+        'files': item.get('files') or {},
+        'data': item.get('data'),
+    }
 
 
 class BaseExportAction(CategoryAction[P]):
@@ -59,7 +63,7 @@ class BaseExportAction(CategoryAction[P]):
     to ``params.storage`` (a local folder when no storage is given).
     """
 
-    category = PluginCategory('export')
+    category = PluginCategory.EXPORT
     progress: ClassVar[type[ExportProgressCategories]] = ExportProgressCategories
 
     def get_filtered_results(self, filters: dict[str, Any]) -> tuple[Iterable[dict[str, Any]], int]:
@@ -117,8 +121,15 @@ class BaseExportAction(CategoryAction[P]):
             files = len(uploaded)
             location = str(provider.get_url(str(path).strip('/'))) if hasattr(provider, 'get_url') else str(path)
         self.log_message(LogMessageCode.EXPORT_COMPLETED, count=written)
-        return {'exported': written, 'skipped': skipped, 'total': count, 'format': target,
-                'files': files, 'path': str(path), 'location': location}
+        return {
+            'exported': written,
+            'skipped': skipped,
+            'total': count,
+            'format': target,
+            'files': files,
+            'path': str(path),
+            'location': location,
+        }
 
     def execute(self) -> Any:
         results, count = self.get_filtered_results(dict(self.param('filter', default={})))

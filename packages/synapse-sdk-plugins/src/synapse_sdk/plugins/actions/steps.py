@@ -77,7 +77,12 @@ class StepRegistry(Generic[C]):
         return step
 
     def add(
-        self, name: str, execute: Callable[[C], Any], rollback: Callable[[C, Any], None] | None = None, *, weight: float = 1.0
+        self,
+        name: str,
+        execute: Callable[[C], Any],
+        rollback: Callable[[C, Any], None] | None = None,
+        *,
+        weight: float = 1.0,
     ) -> Step[C]:
         return self.register(FunctionStep(name, execute, rollback, weight=weight))
 

@@ -41,7 +41,9 @@ class ToTaskParams(BaseModel):
     @model_validator(mode='after')
     def _method_needs(self) -> ToTaskParams:
         if self.method == 'file' and not self.target_specification_name:
-            raise ValueError("method 'file' needs target_specification_name (the file specification holding the labels)")
+            raise ValueError(
+                "method 'file' needs target_specification_name (the file specification holding the labels)"
+            )
         if self.method == 'inference' and not self.pre_processor:
             raise ValueError("method 'inference' needs pre_processor (the plugin whose inference action to run)")
         return self
@@ -65,7 +67,7 @@ class ToTaskAction(CategoryAction[ToTaskParams]):
     """Base for ``pre_annotation`` actions that write annotations to the tasks of a project."""
 
     action_name: ClassVar[str | None] = 'to_task'
-    category = PluginCategory('pre_annotation')
+    category = PluginCategory.PRE_ANNOTATION
     params_model = ToTaskParams
     result_model = ToTaskResult
     progress: ClassVar[type[ToTaskProgressCategories]] = ToTaskProgressCategories
@@ -113,10 +115,15 @@ class ToTaskAction(CategoryAction[ToTaskParams]):
             data_file = files.get(spec)
             if not isinstance(data_file, Mapping):
                 raise NotFoundError(
-                    f'task {task.get("id")} has no file for specification {spec!r}; it has: {", ".join(files) or "none"}'
+                    f'task {task.get("id")} has no file for specification {spec!r}; '
+                    f'it has: {", ".join(files) or "none"}'
                 )
             return self.convert_data_from_file(
-                str(primary['url']), primary_name, str(data_file['url']), str(data_file.get('name') or ''), task_data=task
+                str(primary['url']),
+                primary_name,
+                str(data_file['url']),
+                str(data_file.get('name') or ''),
+                task_data=task,
             )
         return self.convert_data_from_inference(self.run_inference(str(primary['url']), task), task_data=task)
 
@@ -153,7 +160,9 @@ class ToTaskAction(CategoryAction[ToTaskParams]):
             self.set_progress(index, total, category)
             self.set_metrics({'success': success, 'failed': len(failures), 'stand_by': total - index}, category)
         failed = len(failures)
-        status = 'succeeded' if not failed else ('failed' if not success else 'partially_failed')
+        status: Literal['succeeded', 'partially_failed', 'failed'] = (
+            'succeeded' if not failed else ('failed' if not success else 'partially_failed')
+        )
         return ToTaskResult(
             status=status,
             message=f'annotated {success} of {total} tasks' + (f', {failed} failed' if failed else ''),

@@ -29,7 +29,7 @@ class BaseTrainAction(CategoryAction[P]):
     a model with its file downloaded.
     """
 
-    category = PluginCategory('neural_net')
+    category = PluginCategory.NEURAL_NET
     progress: ClassVar[type[TrainProgressCategories]] = TrainProgressCategories
 
     def get_dataset(
@@ -110,7 +110,9 @@ class BaseTrainAction(CategoryAction[P]):
         self.log_message(LogMessageCode.MODEL_UPLOAD_COMPLETED, model_id=model.get('id'))
         return model
 
-    def get_model(self, model_id: int | str, *, download: bool = True, output_dir: str | Path | None = None) -> dict[str, Any]:
+    def get_model(
+        self, model_id: int | str, *, download: bool = True, output_dir: str | Path | None = None
+    ) -> dict[str, Any]:
         """A model record; with ``download`` its file is fetched and ``path`` added."""
         client = self.backend
         model = dict(client.get_model(model_id))
@@ -131,4 +133,9 @@ class BaseTrainAction(CategoryAction[P]):
             target = path.with_suffix('')
             extract_archive(path, target)
             path = target
-        return {'id': model.get('id'), 'name': model.get('name'), 'category': model.get('category') or 'base', 'path': path}
+        return {
+            'id': model.get('id'),
+            'name': model.get('name'),
+            'category': model.get('category') or 'base',
+            'path': path,
+        }

@@ -149,7 +149,10 @@ class _Hooks(StepHooks[UploadContext]):
 
     def failed(self, step: Step[UploadContext], error: BaseException) -> None:
         self.action.log_message(
-            LogMessageCode.UPLOAD_STEP_FAILED, level=LogLevel.ERROR, step=step.name, error=f'{type(error).__name__}: {error}'
+            LogMessageCode.UPLOAD_STEP_FAILED,
+            level=LogLevel.ERROR,
+            step=step.name,
+            error=f'{type(error).__name__}: {error}',
         )
 
     def rolling_back(self, step: Step[UploadContext]) -> None:
@@ -168,7 +171,7 @@ class _Hooks(StepHooks[UploadContext]):
 class BaseUploadAction(CategoryAction[P]):
     """Base for ``upload`` actions: override :meth:`setup_steps` and register ordered steps."""
 
-    category = PluginCategory('upload')
+    category = PluginCategory.UPLOAD
     progress: ClassVar[type[UploadProgressCategories]] = UploadProgressCategories
 
     def setup_steps(self, registry: StepRegistry[UploadContext]) -> None:
@@ -339,5 +342,11 @@ class DefaultUploadAction(BaseUploadAction[UploadParams]):
     params_model = UploadParams
 
     def setup_steps(self, registry: StepRegistry[UploadContext]) -> None:
-        for step in (SelectDatasetStep(), CollectFilesStep(), ValidateFilesStep(), UploadFilesStep(), CreateDataUnitsStep()):
+        for step in (
+            SelectDatasetStep(),
+            CollectFilesStep(),
+            ValidateFilesStep(),
+            UploadFilesStep(),
+            CreateDataUnitsStep(),
+        ):
             registry.register(step)
