@@ -13,6 +13,7 @@ import typer
 # (group name, module holding a typer app called ``app``)
 COMMAND_GROUPS: list[tuple[str, str]] = [
     ('plugin', 'synapse_sdk.cli.plugin'),
+    ('model', 'synapse_sdk.cli.model'),
 ]
 
 app = typer.Typer(
