@@ -78,7 +78,8 @@ class BaseTrainAction(CategoryAction[P]):
         if format and normalise_format(format) != source_format:
             target = normalise_format(format)
             self.log_message(LogMessageCode.DATASET_CONVERSION_STARTED, count=count, format=target)
-            out = Path(output_dir) / target if output_dir else self.temp_dir(f'synapse-{target}-')
+            # the converter writes a new folder (it refuses to overwrite one)
+            out = (Path(output_dir) if output_dir else self.temp_dir(f'synapse-{target}-')) / target
             path = convert_dataset(source, source_format, target, out, is_categorized=categorized)
             result_format = target
             self.log_message(LogMessageCode.DATASET_CONVERSION_COMPLETED, count=count, format=target)
