@@ -13,6 +13,7 @@ import typer
 # (group name, module holding a typer app called ``app``)
 COMMAND_GROUPS: list[tuple[str, str]] = [
     ('plugin', 'synapse_sdk.cli.plugin'),
+    ('config', 'synapse_sdk.cli.auth'),
     ('model', 'synapse_sdk.cli.model'),
 ]
 
@@ -47,6 +48,18 @@ for _name, _module in COMMAND_GROUPS:
     _group = importlib.import_module(_module).app
     _group.rich_markup_mode = None
     app.add_typer(_group, name=_name)
+
+
+@app.command('login')
+def login(
+    host: str = typer.Option(..., '--host', help='Platform URL, e.g. https://api.example.com'),
+    token: str = typer.Option(..., '--token', '-t', help='Access token.', envvar='SYNAPSE_ACCESS_TOKEN'),
+    tenant: str | None = typer.Option(None, '--tenant', help='Tenant code.'),
+) -> None:
+    """Save platform credentials (same as `synapse config login`)."""
+    from synapse_sdk.cli.auth import login as save
+
+    save(host=host, token=token, tenant=tenant)
 
 
 def main() -> None:
