@@ -128,7 +128,17 @@ class Database:
             self._local.pid = os.getpid()
         return conn
 
+    def _schema_current(self) -> bool:
+        try:
+            row = self.connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.OperationalError:  # a new file: no tables yet
+            return False
+        return row is not None and row[0] == str(SCHEMA_VERSION)
+
     def _init_schema(self) -> None:
+        # Opening an existing home is read-only: no write lock for every run that starts.
+        if self._schema_current():
+            return
         conn = self.connection
         if conn.execute('PRAGMA journal_mode').fetchone()[0].lower() != 'wal':
             conn.execute('PRAGMA journal_mode = WAL')
