@@ -156,3 +156,11 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert (
             backend.download_model(model['id'], tmp_path / 'm.bin').read_bytes().startswith(model['name'][0].encode())
         )
+
+
+def test_thousands_of_units_in_one_call(backend: LocalBackend) -> None:
+    backend.create_dataset('big')
+    created = backend.create_data_units('big', [{'name': f'u{i}', 'files': {}} for i in range(5000)])
+    assert [u['name'] for u in created[:2]] == ['u0', 'u1'] and len(created) == 5000
+    backend.delete_data_units([u['id'] for u in created[:4000]])
+    assert backend.get_dataset('big')['count'] == 1000

@@ -221,16 +221,23 @@ class LocalBackend:
                     ),
                 )
                 ids.append(int(cur.lastrowid or 0))
-        return list(self.list_data_units(dataset, filters={'ids': ids})) if ids else []
+        if not ids:
+            return []
+        # One IMMEDIATE transaction: no other writer interleaves, so the new ids form one range.
+        rows = self.db.query(
+            'SELECT * FROM data_units WHERE dataset_id = ? AND id BETWEEN ? AND ? ORDER BY id',
+            (dataset, ids[0], ids[-1]),
+        )
+        return [_unit_record(r) for r in rows]
 
     def delete_data_units(self, unit_ids: Sequence[int | str]) -> None:
         ids = [int(i) for i in unit_ids]
-        if not ids:
-            return
-        marks = ','.join('?' * len(ids))
         with self.db.write() as cur:
-            cur.execute(f'DELETE FROM tasks WHERE data_unit_id IN ({marks})', ids)
-            cur.execute(f'DELETE FROM data_units WHERE id IN ({marks})', ids)
+            for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+                chunk = ids[start : start + 500]
+                marks = ','.join('?' * len(chunk))
+                cur.execute(f'DELETE FROM tasks WHERE data_unit_id IN ({marks})', chunk)
+                cur.execute(f'DELETE FROM data_units WHERE id IN ({marks})', chunk)
 
     def get_data_unit(self, unit_id: int | str) -> Record:
         row = self.db.query_one('SELECT * FROM data_units WHERE id = ?', (_as_int(unit_id),))
