@@ -62,6 +62,9 @@ def dataset_register(
     path: Path = typer.Argument(..., help='DM dataset folder (json/ + original_files/, or train/ valid/ test/).'),
     format: str = typer.Option('dm_v2', '--format', help='DM version of the JSON files: dm_v2 or dm_v1.'),
     replace: bool = typer.Option(False, '--replace', help='Re-scan and replace a dataset of the same name.'),
+    project: str | None = typer.Option(
+        None, '--project', help='Also create a project of this name with one task per item (for to_task, export).'
+    ),
 ) -> None:
     """Register a local DM dataset folder (its files stay where they are)."""
     client = _client()
@@ -71,6 +74,9 @@ def dataset_register(
     typer.echo(
         f'Registered dataset {dataset["name"]!r} (id {dataset["id"]}): {dataset["count"]} items from {dataset["path"]}'
     )
+    if project:
+        created = client.create_project(project, dataset['id'])
+        typer.echo(f'Created project {created["name"]!r} (id {created["id"]}) with {created["task_count"]} tasks')
 
 
 @user_errors
