@@ -176,6 +176,8 @@ class Handler(BaseHTTPRequestHandler):
         if parts[0] == 'models' and method == 'GET':
             model = STATE['models'].get(int(parts[1]))
             return self.send(200, model) if model else self.send(404, {'detail': 'Not found.'})
+        if path == 'storages/5' and query.get('with_configuration') == ['true']:
+            return self.send(200, {'id': 5, 'provider': 'local', 'configuration': {'location': '/tmp/x'}})
         if path == 'projects/7':
             return self.send(200, {'id': 7, 'name': 'p'})
         if path == 'tasks' and method == 'GET':

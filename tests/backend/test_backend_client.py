@@ -151,3 +151,11 @@ def test_plugin_release_is_idempotent_and_pickles(platform: str, tmp_path: Path)
     again = c.create_plugin_release('yolo', '1.0.0', archive, config={'code': 'yolo'})
     assert first['is_cached'] is False and again['is_cached'] is True and first['id'] == again['id']
     assert control(platform, 'state')['releases'][0]['file_md5'] == hashlib.md5(b'PK-fake-zip').hexdigest()
+
+
+def test_storage_by_id_comes_with_its_configuration(platform: str) -> None:
+    assert client(platform).get_storage(5) == {
+        'provider': 'local',
+        'configuration': {'location': '/tmp/x'},
+        'id': 5,
+    }

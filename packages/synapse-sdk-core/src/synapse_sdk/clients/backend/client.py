@@ -269,6 +269,15 @@ class BackendClient:
     def list_logs(self, job_id: str) -> list[Record]:
         return list(self._list(f'jobs/{job_id}/console_logs/'))
 
+    def get_storage(self, storage_id: int | str) -> Record:
+        """A storage registered on the platform, as a ``get_storage()`` config dict."""
+        data = dict(self._get(f'storages/{storage_id}/', {'with_configuration': 'true'}))
+        return {
+            'provider': data.get('provider'),
+            'configuration': data.get('configuration') or {},
+            'id': data.get('id'),
+        }
+
     # ------------------------------------------------------------------ plugins
     def run_plugin(self, plugin: str, action: str, params: Mapping[str, Any] | None = None) -> Any:
         return self._request(

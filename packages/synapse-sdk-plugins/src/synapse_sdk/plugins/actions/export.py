@@ -32,7 +32,7 @@ class ExportParams(BaseModel):
     target: Literal['assignment', 'task', 'ground_truth'] = 'assignment'
     filter: dict[str, Any] = Field(default_factory=dict)
     format: str = 'dm_v2'
-    storage: dict[str, Any] | None = None
+    storage: dict[str, Any] | int | None = None  # a storage config, or the id of a platform storage
     path: str = 'export'
     save_original_file: bool = True
 
@@ -111,6 +111,11 @@ class BaseExportAction(CategoryAction[P]):
             self.log_message(LogMessageCode.DATASET_CONVERSION_STARTED, count=written, format=target)
             folder = convert_dataset(folder, 'dm_v2', target, work / target, is_categorized=categorized)
             self.log_message(LogMessageCode.DATASET_CONVERSION_COMPLETED, count=written, format=target)
+        if isinstance(storage, int) and not isinstance(storage, bool):
+            lookup = getattr(self.backend, 'get_storage', None)
+            if lookup is None:
+                raise ValueError(f'storage {storage!r} is an id, but this backend has no storages; pass a config dict')
+            storage = {k: v for k, v in lookup(storage).items() if k in ('provider', 'configuration')}
         provider = resolve_storage(storage)
         if provider is None:
             destination = copy_folder(folder, Path(path))
