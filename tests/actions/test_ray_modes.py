@@ -2,7 +2,8 @@
 
 Workers reach the same LocalBackend through ``SYNAPSE_HOME`` in the run's environment (SQLite in
 WAL mode is safe for the driver and the workers writing at once). One Ray head for this module,
-started on loopback and stopped by PID (``synapse_sdk.ray.testing.LocalHead``).
+started on loopback and stopped by PID (``synapse_sdk.ray.testing.LocalHead``). Moved into
+``tests/ray``, this file can drop its ``ray_head`` fixture and share that folder's session head.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / 'examples'
 
 
 @pytest.fixture(scope='module')
-def head() -> Iterator[Any]:
+def ray_head() -> Iterator[Any]:
     try:
         testing = importlib.import_module('synapse_sdk.ray.testing')
     except ModuleNotFoundError:
@@ -43,14 +44,14 @@ def home(tmp_path: Path, dm_factory: Any) -> tuple[Path, LocalBackend, int]:
     return tmp_path / 'home', backend, int(dataset['id'])
 
 
-def test_train_example_in_task_mode(head: Any, home: tuple[Path, LocalBackend, int]) -> None:
+def test_train_example_in_task_mode(ray_head: Any, home: tuple[Path, LocalBackend, int]) -> None:
     root, backend, dataset = home
     result = run_plugin(
         str(EXAMPLES / 'train_plugin'),
         'train',
         {'dataset': dataset, 'epochs': 1},
         mode='task',
-        address=head.address,
+        address=ray_head.address,
         env={'SYNAPSE_HOME': str(root)},
         sinks=[],
     )
@@ -58,7 +59,9 @@ def test_train_example_in_task_mode(head: Any, home: tuple[Path, LocalBackend, i
     assert model['file']['checksum'] == result['checksum'] and result['items'] == 3
 
 
-def test_upload_example_rolls_back_in_job_mode(head: Any, home: tuple[Path, LocalBackend, int], tmp_path: Path) -> None:
+def test_upload_example_rolls_back_in_job_mode(
+    ray_head: Any, home: tuple[Path, LocalBackend, int], tmp_path: Path
+) -> None:
     root, backend, _ = home
     jobs = importlib.import_module('synapse_sdk.plugins.executors.ray.jobs_api')
     job_id = run_plugin(
@@ -66,8 +69,8 @@ def test_upload_example_rolls_back_in_job_mode(head: Any, home: tuple[Path, Loca
         'upload',
         {'path': str(tmp_path / 'dm'), 'dataset': 'uploaded'},
         mode='job',
-        dashboard_address=head.dashboard_address,
+        dashboard_address=ray_head.dashboard_address,
         env={'SYNAPSE_HOME': str(root)},
     )
-    result = jobs.RayJobsApiExecutor(dashboard_address=head.dashboard_address).wait(job_id)
+    result = jobs.RayJobsApiExecutor(dashboard_address=ray_head.dashboard_address).wait(job_id)
     assert result['data_units'] == 3 and backend.get_dataset('uploaded')['count'] == 3
