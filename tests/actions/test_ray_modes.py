@@ -59,9 +59,7 @@ def test_train_example_in_task_mode(ray_head: Any, home: tuple[Path, LocalBacken
     assert model['file']['checksum'] == result['checksum'] and result['items'] == 3
 
 
-def test_upload_example_rolls_back_in_job_mode(
-    ray_head: Any, home: tuple[Path, LocalBackend, int], tmp_path: Path
-) -> None:
+def test_upload_example_in_job_mode(ray_head: Any, home: tuple[Path, LocalBackend, int], tmp_path: Path) -> None:
     root, backend, _ = home
     jobs = importlib.import_module('synapse_sdk.plugins.executors.ray.jobs_api')
     job_id = run_plugin(
