@@ -130,6 +130,8 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send(
                         fault['status'], {'detail': f'injected; you sent {self.headers.get("Synapse-Access-Token")}'}
                     )
+        if path == 'html':
+            return self.send(200, raw=b'<html>login page</html>')
         if path == 'slow':
             time.sleep(2)
             return self.send(200, {})

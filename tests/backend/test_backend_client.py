@@ -159,3 +159,8 @@ def test_storage_by_id_comes_with_its_configuration(platform: str) -> None:
         'configuration': {'location': '/tmp/x'},
         'id': 5,
     }
+
+
+def test_a_non_json_answer_is_a_clear_error(platform: str) -> None:
+    with pytest.raises(ClientError, match='not JSON; is SYNAPSE_HOST the API address'):
+        client(platform)._get('html')

@@ -94,7 +94,14 @@ class BackendClient:
     # ------------------------------------------------------------------ plumbing
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         response: Response = self._http.request(method, path, **kwargs)
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            raise ClientError(
+                f'{method} {path} answered HTTP {response.status} with a body that is not JSON; '
+                'is SYNAPSE_HOST the API address?',
+                status=response.status,
+            ) from None
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self._request('GET', path, params=params)

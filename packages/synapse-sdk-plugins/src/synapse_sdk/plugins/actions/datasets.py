@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from synapse_sdk.core.errors import MissingDependencyError
@@ -101,7 +102,8 @@ def upload_folder(
     files = sorted(p for p in folder.rglob('*') if p.is_file())
     done: list[tuple[str, str]] = []
     for index, path in enumerate(files, 1):
-        key = str(PurePosixPath(prefix.strip('/')) / path.relative_to(folder).as_posix()).lstrip('./') or path.name
+        relative = path.relative_to(folder).as_posix()
+        key = f'{prefix.strip("/")}/{relative}' if prefix.strip('/') else relative
         done.append((key, str(storage.upload(path, key))))
         if progress:
             progress(index, len(files))
@@ -109,9 +111,7 @@ def upload_folder(
 
 
 def copy_folder(folder: Path, destination: Path) -> Path:
-    """Move a finished folder into place (``destination`` must not exist yet)."""
-    import shutil
-
+    """Copy a finished folder to ``destination`` (replacing what was there)."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     if destination.exists():
         shutil.rmtree(destination)
