@@ -52,9 +52,10 @@ class BackendLogSink:
         if len(self._pending) >= self.max_batch:
             self._wake.set()
 
-    def _send(self) -> None:
+    def _send(self, *, partial: bool = True) -> None:
+        """Send full batches; with ``partial`` also the rest (on the interval, on flush and close)."""
         with self._lock:
-            while self._pending:
+            while len(self._pending) >= self.max_batch or (partial and self._pending):
                 batch = [self._pending.popleft() for _ in range(min(self.max_batch, len(self._pending)))]
                 try:
                     self.client.create_logs(self.job_id, batch)
@@ -66,9 +67,9 @@ class BackendLogSink:
 
     def _loop(self) -> None:
         while not self._closed:
-            self._wake.wait(self.flush_interval)
+            woken = self._wake.wait(self.flush_interval)
             self._wake.clear()
-            self._send()
+            self._send(partial=not woken or self._closed)
 
     def flush(self) -> None:
         self._send()
