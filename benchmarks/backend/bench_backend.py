@@ -107,15 +107,11 @@ def local_rows(root: Path) -> list[tuple[str, float, float]]:
         backend = LocalBackend(fresh())
         backend.create_data_units('bench', [{'name': f'u{i}', 'files': {}} for i in range(400)])
 
-    single = median(one_process)
+    single, double, batch = median(one_process), median(two_processes), median(one_transaction)
     return [
         ('local: 400 data units, 400 transactions, 1 process', single, 1.0),
-        (
-            'local: 400 data units, 400 transactions, 2 processes at once',
-            median(two_processes),
-            single / median(two_processes),
-        ),
-        ('local: 400 data units, 1 transaction', median(one_transaction), single / median(one_transaction)),
+        ('local: 400 data units, 400 transactions, 2 processes at once', double, single / double),
+        ('local: 400 data units, 1 transaction', batch, single / batch),
     ]
 
 
