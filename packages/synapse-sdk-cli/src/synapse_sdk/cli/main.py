@@ -15,6 +15,7 @@ COMMAND_GROUPS: list[tuple[str, str]] = [
     ('plugin', 'synapse_sdk.cli.plugin'),
     ('config', 'synapse_sdk.cli.auth'),
     ('model', 'synapse_sdk.cli.model'),
+    ('storage', 'synapse_sdk.cli.storage'),
 ]
 
 app = typer.Typer(
