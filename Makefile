@@ -30,8 +30,10 @@ wheels:             ## build seven wheels, install each alone in a fresh venv an
 smoke:              ## install-and-import smoke test on other interpreters
 	uv run python scripts/check_wheels.py $(foreach v,$(PY_SMOKE),--python $(v))
 
-bench:
-	uv run python benchmarks/run_all.py
+bench:              ## side-by-side benchmarks (not part of the test run); each prints a table of ratios
+	uv run python benchmarks/plugins/bench_plugins.py
+	uv run python benchmarks/backend/bench_backend.py
+	uv run python benchmarks/storage/bench_s3.py
 
 lock:
 	uv lock
