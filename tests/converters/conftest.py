@@ -206,3 +206,8 @@ def approx_equal() -> Callable[[Any, Any, float], bool]:
 def v1_doc() -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(json.dumps(V1_DOC))
     return doc
+
+
+@pytest.fixture
+def image_file() -> Callable[[Path, tuple[int, int]], None]:
+    return write_image

@@ -42,6 +42,14 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _check(doc: Any, path: Path) -> None:
+    if not isinstance(doc, dict):
+        raise DatasetFormatError('COCO file must hold a JSON object', file=path)
+    for key in ('images', 'annotations', 'categories'):
+        if not isinstance(doc.get(key) or [], list):
+            raise DatasetFormatError(f'"{key}" must be a list', file=path, key=key)
+
+
 class COCOReader(Reader):
     """Reads ``<root>[/<split>]/annotations.json``; ``root`` may also be a COCO JSON file itself."""
 
@@ -74,18 +82,14 @@ class COCOReader(Reader):
 
     def _load(self, path: Path) -> dict[str, Any]:
         if self._cache is not None and self._cache[0] == path:
-            doc = self._cache[1]
+            cached = self._cache[1]
             self._cache = None
-            return doc
+            return cached
         try:
-            doc = loads(path.read_bytes())
+            doc: dict[str, Any] = loads(path.read_bytes())
         except DecodeError as error:
             raise DatasetFormatError(f'invalid JSON: {error}', file=path, line=getattr(error, 'lineno', None)) from None
-        if not isinstance(doc, dict):
-            raise DatasetFormatError('COCO file must hold a JSON object', file=path)
-        for key in ('images', 'annotations', 'categories'):
-            if not isinstance(doc.get(key, []), list):
-                raise DatasetFormatError(f'"{key}" must be a list', file=path, key=key)
+        _check(doc, path)
         return doc
 
     def class_names(self) -> list[str] | None:
@@ -119,12 +123,14 @@ class COCOReader(Reader):
             del doc
 
     def _items(self, split: str, path: Path, doc: dict[str, Any]) -> Iterator[Item]:
+        _check(doc, path)
         categories = self._categories(doc, path)
         source = str(path)
         by_image: dict[Any, list[tuple[int, dict[str, Any]]]] = {}
         for index, ann in enumerate(doc.get('annotations') or []):
-            if not isinstance(ann, dict):
-                self.problem(DatasetFormatError('annotation must be an object', file=path, key=f'annotations[{index}]'))
+            if not isinstance(ann, dict) or not _is_int(ann.get('image_id')):
+                reason = 'annotation needs an integer "image_id"'
+                self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
                 continue
             by_image.setdefault(ann.get('image_id'), []).append((index, ann))
         base = path.parent
@@ -192,7 +198,8 @@ class COCOReader(Reader):
         index: int,
     ) -> list[Annotation]:
         where = f'annotations[{index}]'
-        category = categories.get(ann.get('category_id'))  # type: ignore[arg-type]
+        category_id = ann.get('category_id')
+        category = categories.get(category_id) if isinstance(category_id, int) else None
         if category is None:
             raise DatasetFormatError(f'unknown category id {ann.get("category_id")!r}', file=path, key=where)
         _, label, kp_names = category

@@ -65,6 +65,8 @@ def convert_v1_to_v2(v1: Mapping[str, Any], *, file: str | None = None) -> dict[
         raise DatasetFormatError('not a DM v1 document (no "annotations" object)', file=file)
     annotations: Mapping[str, Any] = v1.get('annotations') or {}
     geometry: Mapping[str, Any] = v1.get('annotationsData') or {}
+    if not isinstance(geometry, Mapping):
+        raise DatasetFormatError('"annotationsData" must be an object', file=file, key='annotationsData')
     media: dict[str, list[dict[str, list[dict[str, Any]]]]] = {}
     classes: dict[str, dict[str, None]] = {}
     for key in sorted(set(annotations) | set(geometry), key=_media_order):
@@ -72,10 +74,19 @@ def convert_v1_to_v2(v1: Mapping[str, Any], *, file: str | None = None) -> dict[
         slots = media.setdefault(plural, [])
         while len(slots) <= index:
             slots.append({})
-        data_by_id = {d.get('id'): d for d in _as_list(geometry.get(key), file, f'annotationsData.{key}')}
+        data_by_id: dict[Any, Any] = {}
+        for position, entry in enumerate(_as_list(geometry.get(key), file, f'annotationsData.{key}')):
+            if not isinstance(entry, Mapping) or not isinstance(entry.get('id', ''), (str, int)):
+                raise DatasetFormatError(
+                    'expected {id, coordinate}', file=file, key=f'annotationsData.{key}[{position}]'
+                )
+            data_by_id[entry.get('id')] = entry
         for position, ann in enumerate(_as_list(annotations.get(key), file, f'annotations.{key}')):
+            where = f'annotations.{key}[{position}]'
             if not isinstance(ann, Mapping) or not isinstance(ann.get('tool'), str):
-                raise DatasetFormatError('annotation without a "tool"', file=file, key=f'annotations.{key}[{position}]')
+                raise DatasetFormatError('annotation without a "tool"', file=file, key=where)
+            if not isinstance(ann.get('id', ''), (str, int)):
+                raise DatasetFormatError('annotation "id" must be a string', file=file, key=where)
             tool = normalise_tool(ann['tool'])
             converted = _annotation_to_v2(tool, ann, data_by_id.get(ann.get('id')), file, f'{key}[{position}]')
             slots[index].setdefault(tool, []).append(converted)
@@ -102,15 +113,22 @@ def convert_v2_to_v1(
     out_annotations: dict[str, list[dict[str, Any]]] = {}
     out_geometry: dict[str, list[dict[str, Any]]] = {}
     for plural, singular in MEDIA_TYPES.items():
-        for index, item in enumerate(v2.get(plural) or []):
+        for index, item in enumerate(_as_list(v2.get(plural), file, plural)):
+            if not isinstance(item, Mapping) or not all(isinstance(v, list) for v in item.values()):
+                raise DatasetFormatError('expected an object of annotation lists', file=file, key=f'{plural}[{index}]')
             key = f'{singular}_{index + 1}'
             old_anns = {a.get('id'): (i, a) for i, a in enumerate(meta_annotations.get(key) or [])}
             old_data = {d.get('id'): d for d in meta_geometry.get(key) or []}
             pairs: list[tuple[tuple[int, int], dict[str, Any], dict[str, Any]]] = []
-            for tool, anns in (item or {}).items():
-                for ann in anns or []:
-                    position, old = old_anns.get(ann.get('id'), (None, None))
-                    meta_ann, meta_data = _annotation_to_v1(tool, ann, old, old_data.get(ann.get('id')))
+            for tool, anns in item.items():
+                for ann in anns:
+                    try:
+                        position, old = old_anns.get(ann.get('id'), (None, None))
+                        meta_ann, meta_data = _annotation_to_v1(tool, ann, old, old_data.get(ann.get('id')))
+                    except (TypeError, ValueError, KeyError, AttributeError, IndexError):  # not a v2 annotation
+                        raise DatasetFormatError(
+                            f'{tool} annotation has invalid data', file=file, key=f'{plural}[{index}].{tool}'
+                        ) from None
                     order = (0, position) if position is not None else (1, len(pairs))
                     pairs.append((order, meta_ann, meta_data))
             pairs.sort(key=lambda pair: pair[0])

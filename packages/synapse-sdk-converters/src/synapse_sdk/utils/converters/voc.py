@@ -8,6 +8,7 @@ in an ``<attributes>`` block, as CVAT writes them.
 
 from __future__ import annotations
 
+import math
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -155,7 +156,9 @@ def parse_voc_xml(data: bytes, path: Path, split: str, image_dir: Path, images: 
             xmin, ymin, xmax, ymax = (float(box.findtext(k) or 'nan') for k in ('xmin', 'ymin', 'xmax', 'ymax'))
         except ValueError:
             raise DatasetFormatError('<bndbox> values must be numbers', file=path, key=where) from None
-        if not (xmax >= xmin and ymax >= ymin):  # also false for NaN
+        if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)):
+            raise DatasetFormatError('<bndbox> values must be finite numbers', file=path, key=where)
+        if not (xmax >= xmin and ymax >= ymin):
             raise DatasetFormatError('<bndbox> needs xmin <= xmax and ymin <= ymax', file=path, key=where)
         attrs: dict[str, Any] = {}
         for flag in FLAGS:
@@ -175,8 +178,8 @@ def parse_voc_xml(data: bytes, path: Path, split: str, image_dir: Path, images: 
 
 def _int(text: str | None) -> int:
     try:
-        return int(float(text or 0))
-    except ValueError:
+        return max(int(float(text or 0)), 0)
+    except (ValueError, OverflowError):
         return 0
 
 
@@ -212,7 +215,11 @@ class VOCWriter(Writer):
             elif isinstance(ann, Polygon):
                 self.losses.add('polygons')
             elif isinstance(ann, Keypoints):
-                self.losses.add('keypoints')
+                self.losses.add('keypoints')  # the object's box is kept
+                if ann.box is not None:
+                    obj = self._object(Box(ann.label, *ann.box, attrs=ann.attrs, id=ann.id), item, width, height)
+                    if obj:
+                        parts.append(obj)
             elif isinstance(ann, Point):
                 self.losses.add('keypoints')
             elif isinstance(ann, Polyline):

@@ -137,10 +137,6 @@ class YOLOReader(Reader):
         for split, images_dir, labels_dir in self._folders():
             images = list_images(images_dir)
             labels = {n[:-4] for n in os.listdir(labels_dir) if n.endswith('.txt')} if labels_dir.is_dir() else set()
-            for orphan in sorted(labels - images.keys()):
-                self.problem(
-                    DatasetLayoutError('label file has no image', file=labels_dir / f'{orphan}.txt'), item=orphan
-                )
             for stem in sorted(images):
                 image = images_dir / images[stem]
                 label_file = labels_dir / f'{stem}.txt'
@@ -156,6 +152,10 @@ class YOLOReader(Reader):
                 item = Item(stem, split, image, width, height, source=str(label_file))
                 item.annotations = self.parse(text, label_file, width, height)
                 yield item
+            for orphan in sorted(labels - images.keys()):
+                self.problem(
+                    DatasetLayoutError('label file has no image', file=labels_dir / f'{orphan}.txt'), item=orphan
+                )
 
     def parse(self, text: str, file: Path, width: int, height: int) -> list[Annotation]:
         """Parse one label file's text; bad lines are reported (or raised in strict mode)."""
