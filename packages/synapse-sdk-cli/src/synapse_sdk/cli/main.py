@@ -13,7 +13,9 @@ import typer
 from synapse_sdk.core.version import sdk_version
 
 # (group name, module holding a typer app called ``app``)
-COMMAND_GROUPS: list[tuple[str, str]] = []
+COMMAND_GROUPS: list[tuple[str, str]] = [
+    ('dataset', 'synapse_sdk.cli.dataset'),
+]
 
 app = typer.Typer(
     name='synapse',

@@ -28,6 +28,7 @@ from synapse_sdk.utils.converters.errors import (
     UnsupportedFormatError,
 )
 from synapse_sdk.utils.converters.formats import READERS, WRITERS, DatasetFormat
+from synapse_sdk.utils.converters.inspection import preview_dataset, validate_dataset
 from synapse_sdk.utils.converters.report import ConversionSummary, Report, ReportEntry
 
 BaseConverter = DatasetConverter
@@ -59,4 +60,6 @@ __all__ = [
     'convert_v1_to_v2',
     'convert_v2_to_v1',
     'get_converter',
+    'preview_dataset',
+    'validate_dataset',
 ]
