@@ -7,6 +7,7 @@ start at 1; category ids follow one class map, so they are the same in every spl
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from synapse_sdk.utils.converters.model import (
     Polyline,
     Tag,
 )
-from synapse_sdk.utils.converters.numbers import bounds, is_number, polygon_area, tidy
+from synapse_sdk.utils.converters.numbers import all_numbers, bounds, polygon_area, tidy
 from synapse_sdk.utils.converters.rle import counts_to_pixels, decode_counts, pixel_bounds, pixels_to_counts
 
 ANNOTATION_FILE = 'annotations.json'
@@ -56,6 +57,7 @@ class COCOReader(Reader):
     def __init__(self, root: Path, **kwargs: Any) -> None:
         super().__init__(root, **kwargs)
         self._cache: tuple[Path, dict[str, Any]] | None = None
+        self._listings: dict[Path, set[str]] = {}
 
     def _files(self) -> list[tuple[str, Path]]:
         if self.root.is_file():
@@ -103,6 +105,19 @@ class COCOReader(Reader):
 
     def count(self) -> int | None:
         return None
+
+    def _exists(self, folder: Path, name: str) -> bool:
+        """Is ``folder/name`` a file? One directory listing per folder instead of a stat per image."""
+        if '/' in name or '\\' in name:
+            return (folder / name).is_file()
+        listing = self._listings.get(folder)
+        if listing is None:
+            try:
+                listing = {entry.name for entry in os.scandir(folder) if entry.is_file()}
+            except OSError:
+                listing = set()
+            self._listings[folder] = listing
+        return name in listing
 
     @staticmethod
     def _categories(doc: dict[str, Any], path: Path) -> dict[int, tuple[int, str, list[str]]]:
@@ -171,9 +186,9 @@ class COCOReader(Reader):
             raise DatasetFormatError('image needs an integer "id" and a string "file_name"', file=path, key=where)
         file_name: str = image['file_name']
         image_path: Path | None = safe_join(base, file_name, file=path)
-        if not image_path.is_file():  # type: ignore[union-attr]
+        if not self._exists(base, file_name):
             alternative = safe_join(base / 'images', file_name, file=path)
-            image_path = alternative if alternative.is_file() else None
+            image_path = alternative if self._exists(base / 'images', file_name) else None
         width: int | None = image.get('width')
         height: int | None = image.get('height')
         if not (_is_int(width) and _is_int(height) and width > 0 and height > 0):  # type: ignore[operator]
@@ -211,12 +226,12 @@ class COCOReader(Reader):
         bbox = ann.get('bbox')
         box = None
         if bbox is not None:
-            if not (isinstance(bbox, list) and len(bbox) == 4 and all(is_number(v) for v in bbox)):
+            if not (isinstance(bbox, list) and len(bbox) == 4 and all_numbers(bbox)):
                 raise DatasetFormatError('"bbox" must be [x, y, width, height]', file=path, key=where)
             box = (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]))
         keypoints = ann.get('keypoints')
         if isinstance(keypoints, list) and keypoints:
-            if len(keypoints) % 3 or not all(is_number(v) for v in keypoints):
+            if len(keypoints) % 3 or not all_numbers(keypoints):
                 raise DatasetFormatError('"keypoints" must be [x, y, v] triplets', file=path, key=where)
             if any(keypoints[i] > 0 for i in range(2, len(keypoints), 3)):
                 points = []
@@ -232,7 +247,7 @@ class COCOReader(Reader):
         if isinstance(segmentation, list) and segmentation:
             rings = []
             for ring in segmentation:
-                if not (isinstance(ring, list) and len(ring) % 2 == 0 and all(is_number(v) for v in ring)):
+                if not (isinstance(ring, list) and len(ring) % 2 == 0 and all_numbers(ring)):
                     raise DatasetFormatError('polygon must be a flat list of x, y numbers', file=path, key=where)
                 if len(ring) < 6:
                     self.report.skipped('polygon with fewer than 3 points', file=str(path), annotation=where)
@@ -357,7 +372,7 @@ class COCOWriter(Writer):
                     'polygon with fewer than 3 points', item=item.name, file=item.source or None, annotation=ann.id
                 )
                 return None
-            flat = [tidy(v, 3) for point in ann.points for v in point]
+            flat = [v for point in ann.points for v in point]
             return self._record(
                 ann.label,
                 ann.attrs,
@@ -420,14 +435,17 @@ class COCOWriter(Writer):
         kind: str,
     ) -> dict[str, Any]:
         self._ann_id += 1
-        extra = dict(attrs)
-        iscrowd = 1 if extra.pop('iscrowd', 0) in (1, True, '1') else 0
+        extra: dict[str, Any] = {}
+        iscrowd = 0
+        if attrs:
+            extra = dict(attrs)
+            iscrowd = 1 if extra.pop('iscrowd', 0) in (1, True, '1') else 0
         record: dict[str, Any] = {
             'id': self._ann_id,
             'image_id': image_id,
             'category_id': self.classes.id(label) + 1,
-            'bbox': [tidy(v, 3) for v in box],
-            'area': tidy(area, 3),
+            'bbox': list(box),  # full precision: nothing is lost
+            'area': round(area, 3),
             'iscrowd': iscrowd,
             'segmentation': segmentation,
         }

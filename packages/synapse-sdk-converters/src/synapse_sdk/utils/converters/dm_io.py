@@ -27,7 +27,7 @@ from synapse_sdk.utils.converters.model import (
     Polyline,
     Tag,
 )
-from synapse_sdk.utils.converters.numbers import is_number, tidy
+from synapse_sdk.utils.converters.numbers import all_numbers, is_number, tidy
 from synapse_sdk.utils.converters.report import Report
 
 IMAGE_TOOLS = ('bounding_box', 'polygon', 'polyline', 'keypoint', 'segmentation', 'classification')
@@ -154,7 +154,7 @@ def _annotation(tool: str, raw: Any, source: str, where: str) -> Annotation:
     if tool == 'bounding_box':
         if isinstance(data, dict):
             data = [data.get('x'), data.get('y'), data.get('width'), data.get('height')]
-        if not (isinstance(data, list) and len(data) == 4 and all(is_number(v) for v in data)):
+        if not (isinstance(data, list) and len(data) == 4 and all_numbers(data)):
             raise DatasetFormatError('bounding_box data must be [x, y, width, height]', file=source, key=where)
         return Box(
             label, float(data[0]), float(data[1]), float(data[2]), float(data[3]), _attrs(raw, source, where), ann_id
@@ -166,7 +166,7 @@ def _annotation(tool: str, raw: Any, source: str, where: str) -> Annotation:
     if tool == 'keypoint':
         if isinstance(data, list) and len(data) == 1 and isinstance(data[0], list):
             data = data[0]
-        if not (isinstance(data, list) and len(data) in (2, 3) and all(is_number(v) for v in data)):
+        if not (isinstance(data, list) and len(data) in (2, 3) and all_numbers(data)):
             raise DatasetFormatError('keypoint data must be [x, y]', file=source, key=where)
         return Point(label, float(data[0]), float(data[1]), _attrs(raw, source, where), ann_id)
     if tool == 'segmentation':
@@ -187,7 +187,9 @@ def _points(data: Any, source: str, where: str) -> list[tuple[float, float]]:
     for point in data:
         if isinstance(point, dict):
             point = [point.get('x'), point.get('y')]
-        if not (isinstance(point, list) and len(point) >= 2 and is_number(point[0]) and is_number(point[1])):
+        if not (type(point) is list and len(point) >= 2 and all_numbers(point[:2])) and not (
+            isinstance(point, list) and len(point) >= 2 and is_number(point[0]) and is_number(point[1])
+        ):
             raise DatasetFormatError('points must be a list of [x, y]', file=source, key=where)
         out.append((float(point[0]), float(point[1])))
     return out
@@ -195,7 +197,7 @@ def _points(data: Any, source: str, where: str) -> list[tuple[float, float]]:
 
 def _attrs(raw: dict[str, Any], source: str, where: str) -> dict[str, Any]:
     attrs = raw.get('attrs')
-    if attrs is None:
+    if not attrs and (attrs is None or attrs == []):
         return {}
     if not isinstance(attrs, list) or not all(isinstance(a, dict) and isinstance(a.get('name'), str) for a in attrs):
         raise DatasetFormatError('"attrs" must be a list of {name, value}', file=source, key=where)

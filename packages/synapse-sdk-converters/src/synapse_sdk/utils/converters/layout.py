@@ -76,6 +76,8 @@ def list_images(folder: Path) -> dict[str, str]:
 
 def safe_join(root: Path, name: str, *, file: str | Path | None = None) -> Path:
     """``root / name`` when it stays inside ``root``; :class:`UnsafePathError` otherwise."""
+    if '/' not in name and '\\' not in name and name not in ('', '.', '..') and '\x00' not in name:
+        return root / name  # a bare file name: the common case, checked cheaply
     if not name or '\x00' in name:
         raise UnsafePathError(f'invalid file name {name!r}', file=file)
     candidate = Path(name)

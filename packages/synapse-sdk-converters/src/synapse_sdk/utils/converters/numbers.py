@@ -33,3 +33,15 @@ def bounds(points: list[tuple[float, float]]) -> tuple[float, float, float, floa
     ys = [p[1] for p in points]
     x0, y0 = min(xs), min(ys)
     return x0, y0, max(xs) - x0, max(ys) - y0
+
+
+def all_numbers(values: list[Any]) -> bool:
+    """``all(is_number(v) for v in values)``, several times faster on plain ints and floats."""
+    for value in values:
+        kind = type(value)
+        if kind is float:
+            if value - value != 0:  # NaN or infinity
+                return False
+        elif kind is not int and not is_number(value):
+            return False
+    return True

@@ -176,6 +176,16 @@ def parse_voc_xml(data: bytes, path: Path, split: str, image_dir: Path, images: 
     return item
 
 
+_DEFAULT_FLAGS = '\t\t<pose>Unspecified</pose>\n' + ''.join(f'\t\t<{flag}>0</{flag}>\n' for flag in FLAGS)
+
+
+def _bndbox(xmin: int, ymin: int, xmax: int, ymax: int) -> str:
+    return (
+        f'\t\t<bndbox>\n\t\t\t<xmin>{xmin}</xmin>\n\t\t\t<ymin>{ymin}</ymin>\n'
+        f'\t\t\t<xmax>{xmax}</xmax>\n\t\t\t<ymax>{ymax}</ymax>\n\t\t</bndbox>\n'
+    )
+
+
 def _int(text: str | None) -> int:
     try:
         return max(int(float(text or 0)), 0)
@@ -193,6 +203,8 @@ class VOCWriter(Writer):
             folder.mkdir(parents=True, exist_ok=True)
         self._lists: dict[str, IO[str]] = {}
         self.losses = Losses('Pascal VOC')
+        self._heads: dict[str, str] = {}
+        self._annotations = str(self.annotations)
 
     def write(self, item: Item) -> None:
         if not self.ensure_size(item):
@@ -231,8 +243,8 @@ class VOCWriter(Writer):
             else:
                 self.losses.add(f'{ann.tool} annotations')
         parts.append('</annotation>\n')
-        with open(self.annotations / f'{item.name}.xml', 'w', encoding='utf-8') as handle:
-            handle.write(''.join(parts))
+        with open(os.path.join(self._annotations, f'{item.name}.xml'), 'wb') as handle:
+            handle.write(''.join(parts).encode())
         if item.image is not None:
             place_image(item.image, self.image_dir / file_name, self.images)
         handle_list = self._lists.get(item.split)
@@ -258,6 +270,11 @@ class VOCWriter(Writer):
             self.report.changed('box clipped to the image', item=item.name, file=item.source or None, annotation=ann.id)
         self.classes.id(ann.label)
         self.counted(item.split, 'bbox')
+        head = self._heads.get(ann.label)
+        if head is None:
+            head = self._heads[ann.label] = f'\t<object>\n\t\t<name>{escape(ann.label)}</name>\n'
+        if not ann.attrs:
+            return f'{head}{_DEFAULT_FLAGS}{_bndbox(cxmin, cymin, cxmax, cymax)}\t</object>\n'
         attrs = dict(ann.attrs)
         pose = attrs.pop('pose', 'Unspecified')
         flags = ''.join(f'\t\t<{flag}>{escape(_attr_text(attrs.pop(flag, 0)))}</{flag}>\n' for flag in FLAGS)
@@ -272,11 +289,8 @@ class VOCWriter(Writer):
                 )
                 + '\t\t</attributes>\n'
             )
-        return (
-            f'\t<object>\n\t\t<name>{escape(ann.label)}</name>\n\t\t<pose>{escape(_attr_text(pose))}</pose>\n{flags}'
-            f'\t\t<bndbox>\n\t\t\t<xmin>{cxmin}</xmin>\n\t\t\t<ymin>{cymin}</ymin>\n'
-            f'\t\t\t<xmax>{cxmax}</xmax>\n\t\t\t<ymax>{cymax}</ymax>\n\t\t</bndbox>\n{extra}\t</object>\n'
-        )
+        pose_line = f'\t\t<pose>{escape(_attr_text(pose))}</pose>\n'
+        return f'{head}{pose_line}{flags}{_bndbox(cxmin, cymin, cxmax, cymax)}{extra}\t</object>\n'
 
     def close(self) -> None:
         for handle in self._lists.values():

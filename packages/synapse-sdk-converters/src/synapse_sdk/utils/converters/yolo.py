@@ -7,7 +7,6 @@ All coordinates are normalised to the image size.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -179,7 +178,8 @@ class YOLOReader(Reader):
             raise DatasetFormatError('label line has a value that is not a number', file=file, line=line) from None
         if not cls_value.is_integer() or cls_value < 0:
             raise DatasetFormatError(f'class index {parts[0]!r} is not a non-negative integer', file=file, line=line)
-        if not all(math.isfinite(v) for v in values):
+        total = sum(values)
+        if total - total != 0:  # a NaN or an infinity somewhere
             raise DatasetFormatError('label line has a value that is not finite', file=file, line=line)
         cls = int(cls_value)
         if cls < len(names):
@@ -193,12 +193,14 @@ class YOLOReader(Reader):
             )
         count = len(values)
         pose = bool(self.kpt_shape) and count == 4 + self.kpt_shape[0] * self.kpt_shape[1]  # type: ignore[index]
-        clipped = [_clip01(v) for v in values]
-        if pose and self.kpt_shape and self.kpt_shape[1] == 3:
-            for i in range(6, count, 3):  # visibility flags are not coordinates
-                clipped[i] = values[i]
-        if any(abs(a - b) > _EPS for a, b in zip(clipped, values, strict=True)):
-            self.report.changed('coordinates outside the image were clipped', file=str(file), line=line)
+        clipped = values
+        if values and (pose or min(values) < -_EPS or max(values) > 1 + _EPS):  # rare: check value by value
+            clipped = [_clip01(v) for v in values]
+            if pose and self.kpt_shape and self.kpt_shape[1] == 3:
+                for i in range(6, count, 3):  # visibility flags are not coordinates
+                    clipped[i] = values[i]
+            if any(abs(a - b) > _EPS for a, b in zip(clipped, values, strict=True)):
+                self.report.changed('coordinates outside the image were clipped', file=str(file), line=line)
         if pose:
             return self._pose(label, cls, clipped, values, width, height)
         if count == 4:
@@ -264,8 +266,8 @@ class YOLOWriter(Writer):
             images_dir.mkdir(parents=True, exist_ok=True)
             labels_dir.mkdir(parents=True, exist_ok=True)
             self._made.add(item.split)
-        with open(labels_dir / f'{item.name}.txt', 'w', encoding='utf-8') as handle:
-            handle.write('\n'.join(rows) + '\n' if rows else '')
+        with open(os.path.join(labels_dir, f'{item.name}.txt'), 'wb') as handle:
+            handle.write(('\n'.join(rows) + '\n').encode() if rows else b'')
         place_image(item.image, images_dir / f'{item.name}{item.image.suffix}', self.images)
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
