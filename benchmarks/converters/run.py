@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import CLASSES, generate  # noqa: E402
+from generate import CLASSES  # noqa: E402
 
 PEERS = {
     'globox': 'globox==2.9.0',
@@ -78,26 +78,42 @@ def run_once(tool: str, pair: tuple[str, str], data: Path, timeout: float) -> di
     return result
 
 
-def measure(tool: str, pair: tuple[str, str], data: Path, repeats: int, timeout: float) -> dict[str, object]:
-    runs: list[dict[str, float]] = []
-    for attempt in range(repeats):
-        result = run_once(tool, pair, data, timeout)
-        if isinstance(result, str):
-            return {'error': result}
-        runs.append(result)
-        if attempt == 0 and result['seconds'] > 30:  # slow peers: one run is enough to rank them
-            break
+def summarise(runs: list[dict[str, float] | str]) -> dict[str, object]:
+    errors = [r for r in runs if isinstance(r, str)]
+    good = [r for r in runs if not isinstance(r, str)]
+    if not good:
+        return {'error': errors[0] if errors else 'not run'}
     return {
-        'seconds': statistics.median(r['seconds'] for r in runs),
-        'rss_mb': max(r['rss_mb'] for r in runs),
-        'runs': len(runs),
+        'seconds': statistics.median(r['seconds'] for r in good),
+        'cpu': statistics.median(r['cpu'] for r in good),
+        'rss_mb': max(r['rss_mb'] for r in good),
+        'runs': len(good),
     }
+
+
+def measure_pair(
+    pair: tuple[str, str], tools: list[str], data: Path, repeats: int, timeout: float
+) -> dict[str, dict[str, object]]:
+    """Run the tools round-robin, so a busy moment on the machine hits them all alike."""
+    runs: dict[str, list[dict[str, float] | str]] = {t: [] for t in tools if pair in SUPPORTS[t]}
+    for attempt in range(repeats):
+        for tool, done in runs.items():
+            if done and (isinstance(done[0], str) or (attempt and done[0]['seconds'] > 30)):
+                continue  # failed, or slow enough that one run ranks it
+            started = time.perf_counter()
+            done.append(run_once(tool, pair, data, timeout))
+            print(
+                f'{pair[0]} -> {pair[1]:8} {tool:12} {done[-1]}  ({time.perf_counter() - started:.0f} s)',
+                file=sys.stderr,
+            )
+    return {tool: summarise(done) for tool, done in runs.items()}
 
 
 def ensure_data(root: Path, images: int) -> Path:
     marker = root / f'.complete-{images}'
     if not marker.exists():
-        generate(root, images)
+        # in a child process: a forked worker inherits this process's peak RSS, so keep this one small
+        subprocess.run([sys.executable, str(HERE / 'generate.py'), str(root), '--images', str(images)], check=True)
         marker.touch()
     (root / 'coco_names.txt').write_text('\n'.join(CLASSES) + '\n')
     return root
@@ -119,20 +135,14 @@ def main() -> None:
     data = ensure_data(args.data / str(args.images), args.images)
     results: dict[str, dict[str, dict[str, object]]] = {}
     for pair in PAIRS:
-        key = f'{pair[0]} -> {pair[1]}'
-        results[key] = {}
-        for tool in tools:
-            if pair in SUPPORTS[tool]:
-                started = time.perf_counter()
-                results[key][tool] = measure(tool, pair, data, args.repeats, args.timeout)
-                print(
-                    f'{key:18} {tool:12} {results[key][tool]}  ({time.perf_counter() - started:.0f} s)', file=sys.stderr
-                )
+        results[f'{pair[0]} -> {pair[1]}'] = measure_pair(pair, tools, data, args.repeats, args.timeout)
     print_table(results, args.images)
     growth = {}
     for scale in [int(s) for s in args.scales.split(',') if s]:
         scaled = ensure_data(args.data / str(scale), scale)
-        growth[scale] = {f'{a} -> {b}': measure('synapse', (a, b), scaled, 1, args.timeout) for a, b in PAIRS}
+        growth[scale] = {
+            f'{a} -> {b}': measure_pair((a, b), ['synapse'], scaled, 1, args.timeout)['synapse'] for a, b in PAIRS
+        }
     if growth:
         growth[args.images] = {key: by_tool['synapse'] for key, by_tool in results.items()}
         print_growth(growth)
@@ -141,22 +151,22 @@ def main() -> None:
 
 
 def print_table(results: dict[str, dict[str, dict[str, object]]], images: int) -> None:
-    print(f'\n### {images} images (~10 boxes + 2 polygons each); median seconds, peak RSS\n')
-    print('| pair | tool | median s | peak RSS MB | time / synapse | RSS / synapse |')
-    print('|---|---|---:|---:|---:|---:|')
+    print(f'\n### {images} images (~10 boxes + 2 polygons each): median wall and CPU seconds, peak RSS\n')
+    print('| pair | tool | wall s | CPU s | peak RSS MB | wall / synapse | CPU / synapse | RSS / synapse |')
+    print('|---|---|---:|---:|---:|---:|---:|---:|')
     for key, by_tool in results.items():
         ours = by_tool.get('synapse', {})
         for tool, result in by_tool.items():
             if 'error' in result:
-                print(f'| {key} | {tool} | {result["error"]} | | | |')
+                print(f'| {key} | {tool} | {result["error"]} | | | | | |')
                 continue
-            seconds, rss = float(result['seconds']), float(result['rss_mb'])  # type: ignore[arg-type]
-            ratio_t = ratio_m = ''
+            seconds, cpu, rss = (float(result[k]) for k in ('seconds', 'cpu', 'rss_mb'))  # type: ignore[arg-type]
+            ratios = ['', '', '']
             if 'seconds' in ours:
-                ratio_t = f'{seconds / float(ours["seconds"]):.2f}x'  # type: ignore[arg-type]
-                ratio_m = f'{rss / float(ours["rss_mb"]):.2f}x'  # type: ignore[arg-type]
+                base = [float(ours[k]) for k in ('seconds', 'cpu', 'rss_mb')]  # type: ignore[arg-type]
+                ratios = [f'{value / ref:.2f}x' for value, ref in zip((seconds, cpu, rss), base, strict=True)]
             runs = '' if result.get('runs', 1) != 1 else ' (1 run)'
-            print(f'| {key} | {tool} | {seconds:.2f}{runs} | {rss:.0f} | {ratio_t} | {ratio_m} |')
+            print(f'| {key} | {tool} | {seconds:.2f}{runs} | {cpu:.2f} | {rss:.0f} | ' + ' | '.join(ratios) + ' |')
 
 
 def print_growth(growth: dict[int, dict[str, dict[str, object]]]) -> None:

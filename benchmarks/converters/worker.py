@@ -111,11 +111,13 @@ def main() -> None:
         importlib.import_module(module)
     if tool in ('globox',):
         Path(out).mkdir(parents=True)
+    before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     TOOLS[tool](src, dst, Path(data), Path(out))
     seconds = time.perf_counter() - start
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({'seconds': seconds, 'rss_mb': rss_mb}))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(json.dumps({'seconds': seconds, 'cpu': cpu, 'rss_mb': after.ru_maxrss / 1024}))
 
 
 if __name__ == '__main__':

@@ -205,3 +205,14 @@ def test_voc_flags_and_attributes_survive(tmp_path: Path, image_file: Callable[[
     assert '<pose>Left</pose>' in xml and '<name>breed</name>' in xml
     assert (tmp_path / 'voc2' / 'labelmap.txt').read_text().splitlines()[1].startswith('dog:')
     assert (tmp_path / 'voc2' / 'ImageSets' / 'Main' / 'default.txt').read_text() == 'x\n'
+
+
+def test_voc_refuses_a_second_image_with_the_same_name(dm_split: Path, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(dm_split / 'train' / 'json' / 'a1.json', dm_split / 'valid' / 'json' / 'a1.json')
+    shutil.copy(dm_split / 'train' / 'original_files' / 'a1.jpg', dm_split / 'valid' / 'original_files' / 'a1.jpg')
+    summary = get_converter('dm_v2', 'pascal', root_dir=dm_split, is_categorized=True).save_to_folder(tmp_path / 'voc')
+    assert summary.images == {'train': 2, 'valid': 1, 'test': 1}
+    assert any("already has an image named 'a1'" in e.reason for e in summary.report.entries)
+    assert (tmp_path / 'voc' / 'ImageSets' / 'Main' / 'val.txt').read_text() == 'c1\n'

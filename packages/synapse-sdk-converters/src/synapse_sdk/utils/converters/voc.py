@@ -204,11 +204,18 @@ class VOCWriter(Writer):
         self._lists: dict[str, IO[str]] = {}
         self.losses = Losses('Pascal VOC')
         self._heads: dict[str, str] = {}
+        self._names: set[str] = set()
         self._annotations = str(self.annotations)
 
     def write(self, item: Item) -> None:
+        if item.name in self._names:  # VOC keeps every split in one folder
+            self.report.skipped(
+                f'another split already has an image named {item.name!r}', item=item.name, file=item.source or None
+            )
+            return
         if not self.ensure_size(item):
             return
+        self._names.add(item.name)
         assert item.width and item.height
         width, height = item.width, item.height
         file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
