@@ -5,6 +5,7 @@ Heavy imports (the converters, Pillow) happen inside the commands so ``synapse -
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,28 +13,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from synapse_sdk.utils.converters import ConversionSummary
 
 app = typer.Typer(
     help='Convert, validate and preview datasets: DM v1/v2, YOLO, COCO, Pascal VOC.',
     no_args_is_help=True,
 )
-console = Console(stderr=True)
+
+
+@functools.cache
+def _console() -> Console:
+    from rich.console import Console  # imported on use: `synapse --help` stays fast
+
+    return Console(stderr=True)
+
+
 FORMATS = 'dm_v1, dm_v2, yolo, coco, pascal'
 
 
 def _error(message: str) -> None:
     from rich.text import Text
 
-    console.print(Text.assemble(('Error: ', 'red'), message), soft_wrap=True)
+    _console().print(Text.assemble(('Error: ', 'red'), message), soft_wrap=True)
 
 
 def _plain(message: str, style: str | None = None) -> None:
-    console.print(message, markup=False, highlight=False, soft_wrap=True, style=style)
+    _console().print(message, markup=False, highlight=False, soft_wrap=True, style=style)
 
 
 @contextmanager
@@ -59,7 +68,7 @@ def _progress_bar(description: str, quiet: bool) -> Iterator[Callable[[int, int 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn('{task.description}'), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        TextColumn('{task.description}'), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_console()
     ) as bar:
         task = bar.add_task(description, total=None)
 
@@ -71,6 +80,7 @@ def _progress_bar(description: str, quiet: bool) -> Iterator[Callable[[int, int 
 
 
 def _print_summary(summary: ConversionSummary, title: str, show: int) -> None:
+    from rich.table import Table
     from rich.text import Text
 
     table = Table(title=Text(title), show_lines=False)
@@ -80,11 +90,11 @@ def _print_summary(summary: ConversionSummary, title: str, show: int) -> None:
     for split, count in summary.images.items():
         kinds = summary.annotations.get(split, {})
         table.add_row(split, str(count), ', '.join(f'{k} {n}' for k, n in sorted(kinds.items())) or '-')
-    console.print(table)
+    _console().print(table)
     _plain(f'classes ({len(summary.classes)}): {", ".join(summary.classes[:30])}')
     reasons = summary.report.reasons()
     if reasons:
-        console.print('[bold]report[/bold]')
+        _console().print('[bold]report[/bold]')
         for reason, count in sorted(reasons.items(), key=lambda pair: -pair[1])[:show]:
             _plain(f'  {count:>6}  {reason}')
         for entry in summary.report.entries[:show]:
@@ -149,9 +159,9 @@ def validate(
         _write_report(summary, report)
     problems = sum(1 for entry in summary.report.entries if entry.action != 'lost')
     if problems:
-        console.print(f'[red]{problems} problem(s) found[/red]')
+        _console().print(f'[red]{problems} problem(s) found[/red]')
         raise typer.Exit(1)
-    console.print('[green]no problems found[/green]')
+    _console().print('[green]no problems found[/green]')
 
 
 @app.command()
@@ -170,4 +180,4 @@ def preview(
     for file in written:
         typer.echo(str(file))
     if not written:
-        console.print('[yellow]no images with files found[/yellow]')
+        _console().print('[yellow]no images with files found[/yellow]')
