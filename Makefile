@@ -34,6 +34,7 @@ bench:              ## side-by-side benchmarks (not part of the test run); each 
 	uv run python benchmarks/plugins/bench_plugins.py
 	uv run python benchmarks/backend/bench_backend.py
 	uv run python benchmarks/storage/bench_s3.py
+	uv run python benchmarks/converters/run.py
 
 lock:
 	uv lock

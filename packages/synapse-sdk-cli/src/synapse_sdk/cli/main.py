@@ -16,6 +16,7 @@ COMMAND_GROUPS: list[tuple[str, str]] = [
     ('config', 'synapse_sdk.cli.auth'),
     ('model', 'synapse_sdk.cli.model'),
     ('storage', 'synapse_sdk.cli.storage'),
+    ('dataset', 'synapse_sdk.cli.dataset'),
 ]
 
 app = typer.Typer(

@@ -1,0 +1,186 @@
+"""Benchmark the converters against supervision, globox, datumaro and a hand-written floor.
+
+    uv run python benchmarks/converters/run.py --images 10000
+
+Peers run in a separate, throw-away environment (``uv run --no-project --with ...``), so they never
+enter the workspace's lock or default sync. Each (pair, tool) runs in a fresh process; the table
+shows median seconds, peak RSS and ratios to synapse (>1 means synapse is faster / smaller).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import CLASSES  # noqa: E402
+
+PEERS = {
+    'globox': 'globox==2.9.0',
+    'supervision': 'supervision==0.31.2',
+    'datumaro': 'datumaro==1.13.12',
+}
+PAIRS = [('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco'), ('dm_v2', 'yolo'), ('dm_v2', 'coco')]
+SUPPORTS = {  # which tools can do which pair (nobody else reads DM)
+    'synapse': set(PAIRS),
+    'floor': set(PAIRS),
+    'globox': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
+    'supervision': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
+    'datumaro': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
+}
+
+
+def command(tool: str) -> list[str]:
+    if tool in PEERS:
+        return ['uv', 'run', '--no-project', '--quiet', '--with', PEERS[tool], '--with', 'orjson', 'python']
+    return [sys.executable]
+
+
+MEMORY_LIMIT_GB = 8
+
+
+def _limit_memory() -> None:
+    # supervision rasterises every polygon into a full-image mask; cap a run so it cannot take the machine
+    import resource
+
+    limit = MEMORY_LIMIT_GB * 1024**3
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def run_once(tool: str, pair: tuple[str, str], data: Path, timeout: float) -> dict[str, float] | str:
+    with tempfile.TemporaryDirectory(dir=data.parent) as scratch:
+        out = Path(scratch) / 'out'
+        try:
+            done = subprocess.run(
+                [*command(tool), str(HERE / 'worker.py'), tool, *pair, str(data), str(out)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                preexec_fn=_limit_memory,
+            )
+        except subprocess.TimeoutExpired:
+            return f'timeout > {timeout:.0f} s'
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ['?'])[-1]
+        if 'MemoryError' in done.stderr or done.returncode in (-9, 137):
+            return f'out of memory (> {MEMORY_LIMIT_GB} GB address space)'
+        return f'failed: {last[:90]}'
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def summarise(runs: list[dict[str, float] | str]) -> dict[str, object]:
+    errors = [r for r in runs if isinstance(r, str)]
+    good = [r for r in runs if not isinstance(r, str)]
+    if not good:
+        return {'error': errors[0] if errors else 'not run'}
+    return {
+        'seconds': statistics.median(r['seconds'] for r in good),
+        'cpu': statistics.median(r['cpu'] for r in good),
+        'rss_mb': max(r['rss_mb'] for r in good),
+        'runs': len(good),
+    }
+
+
+def measure_pair(
+    pair: tuple[str, str], tools: list[str], data: Path, repeats: int, timeout: float
+) -> dict[str, dict[str, object]]:
+    """Run the tools round-robin, so a busy moment on the machine hits them all alike."""
+    runs: dict[str, list[dict[str, float] | str]] = {t: [] for t in tools if pair in SUPPORTS[t]}
+    for attempt in range(repeats):
+        for tool, done in runs.items():
+            if done and (isinstance(done[0], str) or (attempt and done[0]['seconds'] > 30)):
+                continue  # failed, or slow enough that one run ranks it
+            started = time.perf_counter()
+            done.append(run_once(tool, pair, data, timeout))
+            print(
+                f'{pair[0]} -> {pair[1]:8} {tool:12} {done[-1]}  ({time.perf_counter() - started:.0f} s)',
+                file=sys.stderr,
+            )
+    return {tool: summarise(done) for tool, done in runs.items()}
+
+
+def ensure_data(root: Path, images: int) -> Path:
+    marker = root / f'.complete-{images}'
+    if not marker.exists():
+        # in a child process: a forked worker inherits this process's peak RSS, so keep this one small
+        subprocess.run([sys.executable, str(HERE / 'generate.py'), str(root), '--images', str(images)], check=True)
+        marker.touch()
+    (root / 'coco_names.txt').write_text('\n'.join(CLASSES) + '\n')
+    return root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--images', type=int, default=10_000)
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--data', type=Path, default=Path(tempfile.gettempdir()) / 'synapse-converter-bench')
+    parser.add_argument('--tools', default='synapse,floor,globox,supervision,datumaro')
+    parser.add_argument('--scales', default='', help='extra image counts for the memory-growth check, e.g. 2500,5000')
+    parser.add_argument('--timeout', type=float, default=900)
+    parser.add_argument('--json', type=Path, help='also write the raw results here')
+    args = parser.parse_args()
+    tools = args.tools.split(',')
+    if any(t in PEERS for t in tools) and shutil.which('uv') is None:
+        sys.exit('uv is needed to run the peers in their own environment')
+    data = ensure_data(args.data / str(args.images), args.images)
+    results: dict[str, dict[str, dict[str, object]]] = {}
+    for pair in PAIRS:
+        results[f'{pair[0]} -> {pair[1]}'] = measure_pair(pair, tools, data, args.repeats, args.timeout)
+    print_table(results, args.images)
+    growth = {}
+    for scale in [int(s) for s in args.scales.split(',') if s]:
+        scaled = ensure_data(args.data / str(scale), scale)
+        growth[scale] = {
+            f'{a} -> {b}': measure_pair((a, b), ['synapse'], scaled, 1, args.timeout)['synapse'] for a, b in PAIRS
+        }
+    if growth:
+        growth[args.images] = {key: by_tool['synapse'] for key, by_tool in results.items()}
+        print_growth(growth)
+    if args.json:
+        args.json.write_text(json.dumps({'images': args.images, 'results': results, 'growth': growth}, indent=2))
+
+
+def print_table(results: dict[str, dict[str, dict[str, object]]], images: int) -> None:
+    print(f'\n### {images} images (~10 boxes + 2 polygons each): median wall and CPU seconds, peak RSS\n')
+    print('| pair | tool | wall s | CPU s | peak RSS MB | wall / synapse | CPU / synapse | RSS / synapse |')
+    print('|---|---|---:|---:|---:|---:|---:|---:|')
+    for key, by_tool in results.items():
+        ours = by_tool.get('synapse', {})
+        for tool, result in by_tool.items():
+            if 'error' in result:
+                print(f'| {key} | {tool} | {result["error"]} | | | | | |')
+                continue
+            seconds, cpu, rss = (float(result[k]) for k in ('seconds', 'cpu', 'rss_mb'))  # type: ignore[arg-type]
+            ratios = ['', '', '']
+            if 'seconds' in ours:
+                base = [float(ours[k]) for k in ('seconds', 'cpu', 'rss_mb')]  # type: ignore[arg-type]
+                ratios = [f'{value / ref:.2f}x' for value, ref in zip((seconds, cpu, rss), base, strict=True)]
+            runs = '' if result.get('runs', 1) != 1 else ' (1 run)'
+            print(f'| {key} | {tool} | {seconds:.2f}{runs} | {cpu:.2f} | {rss:.0f} | ' + ' | '.join(ratios) + ' |')
+
+
+def print_growth(growth: dict[int, dict[str, dict[str, object]]]) -> None:
+    print('\n### synapse peak RSS (MB) as the image count grows\n')
+    scales = sorted(growth)
+    print('| pair | ' + ' | '.join(f'{s} images' for s in scales) + ' |')
+    print('|---|' + '---:|' * len(scales))
+    for key in growth[scales[0]]:
+        cells = []
+        for s in scales:
+            result = growth[s].get(key, {})
+            cells.append(f'{float(result["rss_mb"]):.0f}' if 'rss_mb' in result else '-')  # type: ignore[arg-type]
+        print(f'| {key} | ' + ' | '.join(cells) + ' |')
+
+
+if __name__ == '__main__':
+    main()

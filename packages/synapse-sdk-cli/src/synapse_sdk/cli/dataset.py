@@ -1,0 +1,192 @@
+"""``synapse dataset``: convert, validate and preview datasets (DM v1/v2, YOLO, COCO, Pascal VOC).
+
+Heavy imports (the converters, Pillow) happen inside the commands so ``synapse --help`` stays light.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from synapse_sdk.utils.converters import ConversionSummary
+
+app = typer.Typer(
+    help='Convert, validate and preview datasets: DM v1/v2, YOLO, COCO, Pascal VOC.',
+    no_args_is_help=True,
+)
+
+
+@functools.cache
+def _console() -> Console:
+    from rich.console import Console  # imported on use: `synapse --help` stays fast
+
+    return Console(stderr=True)
+
+
+FORMATS = 'dm_v1, dm_v2, yolo, coco, pascal'
+
+
+def _error(message: str) -> None:
+    from rich.text import Text
+
+    _console().print(Text.assemble(('Error: ', 'red'), message), soft_wrap=True)
+
+
+def _plain(message: str, style: str | None = None) -> None:
+    _console().print(message, markup=False, highlight=False, soft_wrap=True, style=style)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """One clear message and exit code 1 for mistakes in the input; no traceback."""
+    from synapse_sdk.core.errors import SynapseError
+
+    try:
+        yield
+    except SynapseError as error:
+        _error(str(error))
+        raise typer.Exit(1) from None
+    except (FileNotFoundError, PermissionError, NotADirectoryError) as error:
+        _error(str(error))
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _progress_bar(description: str, quiet: bool) -> Iterator[Callable[[int, int | None], None] | None]:
+    if quiet:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn('{task.description}'), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_console()
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            if done == 1 or done % 50 == 0 or done == total:
+                bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _print_summary(summary: ConversionSummary, title: str, show: int) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title), show_lines=False)
+    table.add_column('split')
+    table.add_column('images', justify='right')
+    table.add_column('annotations')
+    for split, count in summary.images.items():
+        kinds = summary.annotations.get(split, {})
+        table.add_row(split, str(count), ', '.join(f'{k} {n}' for k, n in sorted(kinds.items())) or '-')
+    _console().print(table)
+    _plain(f'classes ({len(summary.classes)}): {", ".join(summary.classes[:30])}')
+    reasons = summary.report.reasons()
+    if reasons:
+        _console().print('[bold]report[/bold]')
+        for reason, count in sorted(reasons.items(), key=lambda pair: -pair[1])[:show]:
+            _plain(f'  {count:>6}  {reason}')
+        for entry in summary.report.entries[:show]:
+            _plain(f'    {entry}', style='dim')
+
+
+def _write_report(summary: ConversionSummary, path: Path | None) -> None:
+    if path is not None:
+        path.write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False), encoding='utf-8')
+        _plain(f'full report written to {path}')
+
+
+@app.command()
+def convert(
+    src: Annotated[Path, typer.Argument(help='Dataset folder to read (or a COCO JSON file).')],
+    dst: Annotated[Path, typer.Argument(help='Folder to write; created atomically.')],
+    source: Annotated[str, typer.Option('--from', '-f', help=f'Source format: {FORMATS}.')],
+    target: Annotated[str, typer.Option('--to', '-t', help=f'Target format: {FORMATS}.')],
+    categorized: Annotated[bool, typer.Option('--categorized', help='Dataset has train/valid/test splits.')] = False,
+    strict: Annotated[bool, typer.Option('--strict', help='Fail on the first skipped or changed item.')] = False,
+    overwrite: Annotated[bool, typer.Option('--overwrite', help='Replace DST if it exists.')] = False,
+    images: Annotated[str, typer.Option('--images', help='copy, link (hard link when possible) or none.')] = 'copy',
+    report: Annotated[Path | None, typer.Option('--report', help='Write the full report as JSON here.')] = None,
+    quiet: Annotated[bool, typer.Option('--quiet', '-q', help='No progress bar.')] = False,
+) -> None:
+    """Convert SRC in one format into DST in another."""
+    with _user_errors():
+        from synapse_sdk.utils.converters import get_converter
+
+        if images not in ('copy', 'link', 'none'):
+            raise typer.BadParameter('use copy, link or none', param_hint='--images')
+        with _progress_bar(f'{source} -> {target}', quiet) as progress:
+            converter = get_converter(
+                source,
+                target,
+                root_dir=src,
+                is_categorized=categorized,
+                strict=strict,
+                images=images,
+                progress=progress,
+            )
+            summary = converter.save_to_folder(dst, overwrite=overwrite)
+        _print_summary(summary, f'{summary.source} -> {summary.target}: {dst}', show=10)
+        _write_report(summary, report)
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
+    fmt: Annotated[str, typer.Option('--format', '-f', help=f'Dataset format: {FORMATS}.')],
+    categorized: Annotated[bool, typer.Option('--categorized', help='Dataset has train/valid/test splits.')] = False,
+    report: Annotated[Path | None, typer.Option('--report', help='Write the full report as JSON here.')] = None,
+    quiet: Annotated[bool, typer.Option('--quiet', '-q', help='No progress bar.')] = False,
+) -> None:
+    """Check a dataset and list its problems; exit code 1 when there are any."""
+    with _user_errors():
+        from synapse_sdk.utils.converters import validate_dataset
+
+        with _progress_bar(f'validating {fmt}', quiet) as progress:
+            summary = validate_dataset(fmt, path, is_categorized=categorized, progress=progress)
+        _print_summary(summary, f'{summary.source}: {path}', show=20)
+        _write_report(summary, report)
+    problems = sum(1 for entry in summary.report.entries if entry.action != 'lost')
+    if problems:
+        _console().print(f'[red]{problems} problem(s) found[/red]')
+        raise typer.Exit(1)
+    _console().print('[green]no problems found[/green]')
+
+
+@app.command()
+def preview(
+    path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
+    out: Annotated[Path, typer.Argument(help='Folder for the preview images.')],
+    fmt: Annotated[str, typer.Option('--format', '-f', help=f'Dataset format: {FORMATS}.')],
+    categorized: Annotated[bool, typer.Option('--categorized', help='Dataset has train/valid/test splits.')] = False,
+    limit: Annotated[int, typer.Option('--limit', '-n', min=1, help='How many images to draw.')] = 8,
+) -> None:
+    """Draw boxes, polygons and keypoints onto a few images so a person can look at them."""
+    with _user_errors():
+        from synapse_sdk.utils.converters import preview_dataset
+
+        written = preview_dataset(fmt, path, out, is_categorized=categorized, limit=limit)
+    for file in written:
+        typer.echo(str(file))
+    if not written:
+        _console().print('[yellow]no images with files found[/yellow]')
+
+
+def _register_backend_commands() -> None:
+    from synapse_sdk.cli.backend_commands import register
+
+    register(app, None, None)  # synapse dataset register NAME PATH, synapse dataset list
+
+
+_register_backend_commands()

@@ -1,0 +1,480 @@
+"""COCO: ``annotations.json`` (instances and person_keypoints style) with the images beside it,
+per split when categorized.
+
+Written files load in pycocotools: image and annotation ids are unique across the whole dataset and
+start at 1; category ids follow one class map, so they are the same in every split.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
+from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
+from synapse_sdk.utils.converters.layout import SPLIT_ALIASES, place_image, safe_join
+from synapse_sdk.utils.converters.lossy import Losses
+from synapse_sdk.utils.converters.model import (
+    Annotation,
+    Box,
+    Item,
+    Keypoint,
+    Keypoints,
+    Mask,
+    Point,
+    Polygon,
+    Polyline,
+    Tag,
+)
+from synapse_sdk.utils.converters.numbers import all_numbers, bounds, polygon_area, tidy
+from synapse_sdk.utils.converters.rle import counts_to_pixels, decode_counts, pixel_bounds, pixels_to_counts
+
+ANNOTATION_FILE = 'annotations.json'
+TAGS_KEY = 'tags'
+ATTRS_KEY = 'attributes'
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check(doc: Any, path: Path) -> None:
+    if not isinstance(doc, dict):
+        raise DatasetFormatError('COCO file must hold a JSON object', file=path)
+    for key in ('images', 'annotations', 'categories'):
+        if not isinstance(doc.get(key) or [], list):
+            raise DatasetFormatError(f'"{key}" must be a list', file=path, key=key)
+
+
+class COCOReader(Reader):
+    """Reads ``<root>[/<split>]/annotations.json``; ``root`` may also be a COCO JSON file itself."""
+
+    def __init__(self, root: Path, **kwargs: Any) -> None:
+        super().__init__(root, **kwargs)
+        self._cache: tuple[Path, dict[str, Any]] | None = None
+        self._listings: dict[Path, set[str]] = {}
+
+    def _files(self) -> list[tuple[str, Path]]:
+        if self.root.is_file():
+            return [('', self.root)]
+        if not self.root.is_dir():
+            raise DatasetLayoutError('dataset folder does not exist', file=self.root)
+        if not self.is_categorized:
+            path = self.root / ANNOTATION_FILE
+            if not path.is_file():
+                raise DatasetLayoutError(f'required file {ANNOTATION_FILE!r} does not exist', file=path)
+            return [('', path)]
+        found = []
+        for split, aliases in SPLIT_ALIASES.items():
+            for alias in aliases:
+                path = self.root / alias / ANNOTATION_FILE
+                if path.is_file():
+                    found.append((split, path))
+                    break
+        if not found:
+            raise DatasetLayoutError(
+                f'no split has an {ANNOTATION_FILE} (expected train/{ANNOTATION_FILE}, ...)', file=self.root
+            )
+        return found
+
+    def _load(self, path: Path) -> dict[str, Any]:
+        if self._cache is not None and self._cache[0] == path:
+            cached = self._cache[1]
+            self._cache = None
+            return cached
+        try:
+            doc: dict[str, Any] = loads(path.read_bytes())
+        except DecodeError as error:
+            raise DatasetFormatError(f'invalid JSON: {error}', file=path, line=getattr(error, 'lineno', None)) from None
+        _check(doc, path)
+        return doc
+
+    def class_names(self) -> list[str] | None:
+        given = self.options.get('class_names')
+        if given:
+            return [str(n) for n in given]
+        path = self._files()[0][1]
+        doc = self._load(path)
+        self._cache = (path, doc)
+        return [name for _, name, _ in self._categories(doc, path).values()]
+
+    def count(self) -> int | None:
+        return None
+
+    def _exists(self, folder: Path, name: str) -> bool:
+        """Is ``folder/name`` a file? One directory listing per folder instead of a stat per image."""
+        if '/' in name or '\\' in name:
+            return (folder / name).is_file()
+        listing = self._listings.get(folder)
+        if listing is None:
+            try:
+                listing = {entry.name for entry in os.scandir(folder) if entry.is_file()}
+            except OSError:
+                listing = set()
+            self._listings[folder] = listing
+        return name in listing
+
+    @staticmethod
+    def _categories(doc: dict[str, Any], path: Path) -> dict[int, tuple[int, str, list[str]]]:
+        found: dict[int, tuple[int, str, list[str]]] = {}
+        for index, cat in enumerate(doc.get('categories') or []):
+            if not isinstance(cat, dict) or not _is_int(cat.get('id')) or not isinstance(cat.get('name'), str):
+                raise DatasetFormatError(
+                    'category needs an integer "id" and a string "name"', file=path, key=f'categories[{index}]'
+                )
+            names: list[Any] = cat['keypoints'] if isinstance(cat.get('keypoints'), list) else []
+            found[cat['id']] = (cat['id'], cat['name'], [str(n) for n in names])
+        return dict(sorted(found.items()))
+
+    def items(self) -> Iterator[Item]:
+        for split, path in self._files():
+            doc = self._load(path)
+            yield from self._items(split, path, doc)
+            del doc
+
+    def _items(self, split: str, path: Path, doc: dict[str, Any]) -> Iterator[Item]:
+        _check(doc, path)
+        categories = self._categories(doc, path)
+        source = str(path)
+        by_image: dict[Any, list[tuple[int, dict[str, Any]]]] = {}
+        for index, ann in enumerate(doc.get('annotations') or []):
+            if not isinstance(ann, dict) or not _is_int(ann.get('image_id')):
+                reason = 'annotation needs an integer "image_id"'
+                self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
+                continue
+            by_image.setdefault(ann.get('image_id'), []).append((index, ann))
+        base = path.parent
+        seen: set[Any] = set()
+        names: set[str] = set()
+        for index, image in enumerate(doc.get('images') or []):
+            where = f'images[{index}]'
+            try:
+                item = self._item(image, split, base, path, where)
+            except ConverterError as error:
+                self.problem(error)
+                continue
+            if item.name in names:
+                self.problem(DatasetFormatError(f'two images share the name {item.name!r}', file=path, key=where))
+                continue
+            names.add(item.name)
+            seen.add(image['id'])
+            width, height = item.width or 0, item.height or 0
+            for ann_index, ann in by_image.get(image['id'], ()):
+                try:
+                    item.annotations.extend(self._annotation(ann, categories, width, height, path, ann_index))
+                except ConverterError as error:
+                    self.problem(error, item=item.name)
+            yield item
+        for image_id, anns in by_image.items():
+            if image_id not in seen:
+                for ann_index, _ in anns:
+                    self.problem(
+                        DatasetFormatError(
+                            f'annotation refers to unknown image id {image_id!r}',
+                            file=source,
+                            key=f'annotations[{ann_index}]',
+                        )
+                    )
+
+    def _item(self, image: Any, split: str, base: Path, path: Path, where: str) -> Item:
+        if not isinstance(image, dict) or not _is_int(image.get('id')) or not isinstance(image.get('file_name'), str):
+            raise DatasetFormatError('image needs an integer "id" and a string "file_name"', file=path, key=where)
+        file_name: str = image['file_name']
+        image_path: Path | None = safe_join(base, file_name, file=path)
+        if not self._exists(base, file_name):
+            alternative = safe_join(base / 'images', file_name, file=path)
+            image_path = alternative if self._exists(base / 'images', file_name) else None
+        width: int | None = image.get('width')
+        height: int | None = image.get('height')
+        if not (_is_int(width) and _is_int(height) and width > 0 and height > 0):  # type: ignore[operator]
+            width = height = None
+        stem = Path(file_name).stem
+        item = Item(stem, split, image_path, width, height, source=str(path))
+        if image_path is None:
+            item.image_name = Path(file_name).name
+        for tag in image.get(TAGS_KEY) or []:
+            if isinstance(tag, dict) and isinstance(tag.get('name'), str):
+                attrs = tag.get(ATTRS_KEY)
+                item.annotations.append(Tag(tag['name'], dict(attrs) if isinstance(attrs, dict) else {}))
+        return item
+
+    def _annotation(
+        self,
+        ann: dict[str, Any],
+        categories: dict[int, tuple[int, str, list[str]]],
+        width: int,
+        height: int,
+        path: Path,
+        index: int,
+    ) -> list[Annotation]:
+        where = f'annotations[{index}]'
+        category_id = ann.get('category_id')
+        category = categories.get(category_id) if isinstance(category_id, int) else None
+        if category is None:
+            raise DatasetFormatError(f'unknown category id {ann.get("category_id")!r}', file=path, key=where)
+        _, label, kp_names = category
+        raw_attrs = ann.get(ATTRS_KEY)
+        attrs: dict[str, Any] = dict(raw_attrs) if isinstance(raw_attrs, dict) else {}
+        if ann.get('iscrowd') == 1:
+            attrs['iscrowd'] = 1
+        out: list[Annotation] = []
+        bbox = ann.get('bbox')
+        box = None
+        if bbox is not None:
+            if not (isinstance(bbox, list) and len(bbox) == 4 and all_numbers(bbox)):
+                raise DatasetFormatError('"bbox" must be [x, y, width, height]', file=path, key=where)
+            box = (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]))
+        keypoints = ann.get('keypoints')
+        if isinstance(keypoints, list) and keypoints:
+            if len(keypoints) % 3 or not all_numbers(keypoints):
+                raise DatasetFormatError('"keypoints" must be [x, y, v] triplets', file=path, key=where)
+            if any(keypoints[i] > 0 for i in range(2, len(keypoints), 3)):
+                points = []
+                for i in range(0, len(keypoints), 3):
+                    name = kp_names[i // 3] if i // 3 < len(kp_names) else f'kp_{i // 3}'
+                    v = int(keypoints[i + 2])
+                    points.append(
+                        Keypoint(name, float(keypoints[i]), float(keypoints[i + 1]), v if v in (0, 1, 2) else 2)
+                    )
+                out.append(Keypoints(label, points, box, dict(attrs)))
+                box = None
+        segmentation = ann.get('segmentation')
+        if isinstance(segmentation, list) and segmentation:
+            rings = []
+            for ring in segmentation:
+                if not (isinstance(ring, list) and len(ring) % 2 == 0 and all_numbers(ring)):
+                    raise DatasetFormatError('polygon must be a flat list of x, y numbers', file=path, key=where)
+                if len(ring) < 6:
+                    self.report.skipped('polygon with fewer than 3 points', file=str(path), annotation=where)
+                    continue
+                rings.append([(float(ring[i]), float(ring[i + 1])) for i in range(0, len(ring), 2)])
+            if len(rings) > 1:
+                self.report.changed(
+                    f'polygon with {len(rings)} parts split into {len(rings)} polygons',
+                    file=str(path),
+                    annotation=where,
+                )
+            out.extend(Polygon(label, ring, dict(attrs)) for ring in rings)
+            if rings:
+                box = None
+        elif isinstance(segmentation, dict):
+            out.append(self._mask(segmentation, label, attrs, width, height, path, where))
+            box = None
+        if box is not None:
+            out.append(Box(label, *box, attrs=attrs))
+        return out
+
+    @staticmethod
+    def _mask(
+        segmentation: dict[str, Any], label: str, attrs: dict[str, Any], width: int, height: int, path: Path, where: str
+    ) -> Mask:
+        size, counts = segmentation.get('size'), segmentation.get('counts')
+        if not (isinstance(size, list) and len(size) == 2 and all(_is_int(v) and v > 0 for v in size)):
+            raise DatasetFormatError('RLE needs "size": [height, width]', file=path, key=where)
+        h, w = size
+        try:
+            if isinstance(counts, str):
+                counts = decode_counts(counts)
+            if not (isinstance(counts, list) and all(_is_int(v) for v in counts)):
+                raise ValueError('RLE "counts" must be a list of integers or a compressed string')
+            pixels = counts_to_pixels(counts, h, w)
+        except ValueError as error:
+            raise DatasetFormatError(str(error), file=path, key=where) from None
+        if width and (w, h) != (width, height):
+            raise DatasetFormatError(
+                f'RLE size {w}x{h} differs from the image size {width}x{height}', file=path, key=where
+            )
+        return Mask(label, pixels, dict(attrs))
+
+
+class _Split:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.images: IO[bytes] = tempfile.TemporaryFile()
+        self.annotations: IO[bytes] = tempfile.TemporaryFile()
+        self.has_images = False
+        self.has_annotations = False
+
+
+class COCOWriter(Writer):
+    def __init__(self, out: Path, **kwargs: Any) -> None:
+        super().__init__(out, **kwargs)
+        self._splits: dict[str, _Split] = {}
+        self._image_id = 0
+        self._ann_id = 0
+        self._keypoint_names: dict[int, list[str]] = {}
+        self.losses = Losses('COCO')
+        self.info: dict[str, Any] = dict(self.options.get('info') or {'description': 'Converted by synapse-sdk'})
+        self.licenses: list[Any] = list(self.options.get('licenses') or [])
+
+    def write(self, item: Item) -> None:
+        if not self.ensure_size(item):
+            return
+        assert item.width and item.height
+        split = self._splits.get(item.split)
+        if split is None:
+            folder = self.out / item.split if item.split else self.out
+            folder.mkdir(parents=True, exist_ok=True)
+            split = self._splits[item.split] = _Split(folder)
+        self._image_id += 1
+        image_id = self._image_id
+        file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
+        record: dict[str, Any] = {'id': image_id, 'file_name': file_name, 'width': item.width, 'height': item.height}
+        tags = [{'name': a.label, ATTRS_KEY: a.attrs} for a in item.annotations if isinstance(a, Tag)]
+        if tags:
+            record[TAGS_KEY] = tags
+            for _ in tags:
+                self.counted(item.split, 'tag')
+        chunks: list[bytes] = []
+        for ann in item.annotations:
+            if isinstance(ann, Tag):
+                continue
+            record_ann = self._annotation(ann, item, image_id)
+            if record_ann is not None:
+                chunks.append((b',' if chunks or split.has_annotations else b'') + dumps(record_ann))
+        if chunks:
+            split.annotations.write(b''.join(chunks))
+            split.has_annotations = True
+        split.images.write((b',' if split.has_images else b'') + dumps(record))
+        split.has_images = True
+        if item.image is not None:
+            place_image(item.image, split.folder / file_name, self.images)
+        self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
+        self.losses.flush(self.report, item)
+
+    def _annotation(self, ann: Annotation, item: Item, image_id: int) -> dict[str, Any] | None:
+        width, height = item.width or 0, item.height or 0
+        if isinstance(ann, Box):
+            x0, y0 = max(ann.x, 0.0), max(ann.y, 0.0)
+            x1, y1 = min(ann.x + ann.w, width), min(ann.y + ann.h, height)
+            if x1 - x0 <= 0 or y1 - y0 <= 0:
+                self.report.skipped(
+                    'box lies outside the image or has no area',
+                    item=item.name,
+                    file=item.source or None,
+                    annotation=ann.id,
+                )
+                return None
+            if (x0, y0, x1, y1) != (ann.x, ann.y, ann.x + ann.w, ann.y + ann.h):
+                self.report.changed(
+                    'box clipped to the image', item=item.name, file=item.source or None, annotation=ann.id
+                )
+            box = (x0, y0, x1 - x0, y1 - y0)
+            return self._record(ann.label, ann.attrs, image_id, box, box[2] * box[3], [], item.split, 'bbox')
+        if isinstance(ann, Polygon):
+            if len(ann.points) < 3:
+                self.report.skipped(
+                    'polygon with fewer than 3 points', item=item.name, file=item.source or None, annotation=ann.id
+                )
+                return None
+            flat = [v for point in ann.points for v in point]
+            return self._record(
+                ann.label,
+                ann.attrs,
+                image_id,
+                bounds(ann.points),
+                polygon_area(ann.points),
+                [flat],
+                item.split,
+                'polygon',
+            )
+        if isinstance(ann, Keypoints):
+            return self._keypoints(ann, item, image_id)
+        if isinstance(ann, Mask):
+            if not ann.pixels:
+                self.report.skipped('empty mask', item=item.name, file=item.source or None, annotation=ann.id)
+                return None
+            rle = {'size': [height, width], 'counts': pixels_to_counts(ann.pixels, height, width)}
+            box = pixel_bounds(ann.pixels, width)
+            return self._record(ann.label, ann.attrs, image_id, box, float(len(ann.pixels)), rle, item.split, 'mask')
+        if isinstance(ann, Point):
+            self.losses.add('a keypoint outside a keypoint group')
+        elif isinstance(ann, Polyline):
+            self.losses.add('polylines')
+        else:
+            self.losses.add(f'{getattr(ann, "tool", "other")} annotations')
+        return None
+
+    def _keypoints(self, ann: Keypoints, item: Item, image_id: int) -> dict[str, Any]:
+        cid = self.classes.id(ann.label)
+        names = [p.name for p in ann.points]
+        known = self._keypoint_names.setdefault(cid, names)
+        if known != names:
+            self.report.changed(
+                f'keypoint names {names} differ from category {ann.label!r} ({known}); written in category order',
+                item=item.name,
+                file=item.source or None,
+                annotation=ann.id,
+            )
+        flat: list[float | int] = []
+        visible = 0
+        for p in ann.points:
+            flat += [tidy(p.x, 3), tidy(p.y, 3), p.v]
+            visible += p.v > 0
+        seen = [(p.x, p.y) for p in ann.points if p.v > 0]
+        box = ann.box or (bounds(seen) if seen else (0.0, 0.0, 0.0, 0.0))
+        record = self._record(ann.label, ann.attrs, image_id, box, box[2] * box[3], [], item.split, 'keypoints')
+        record['keypoints'] = flat
+        record['num_keypoints'] = visible
+        return record
+
+    def _record(
+        self,
+        label: str,
+        attrs: dict[str, Any],
+        image_id: int,
+        box: tuple[float, float, float, float],
+        area: float,
+        segmentation: Any,
+        split: str,
+        kind: str,
+    ) -> dict[str, Any]:
+        self._ann_id += 1
+        extra: dict[str, Any] = {}
+        iscrowd = 0
+        if attrs:
+            extra = dict(attrs)
+            iscrowd = 1 if extra.pop('iscrowd', 0) in (1, True, '1') else 0
+        record: dict[str, Any] = {
+            'id': self._ann_id,
+            'image_id': image_id,
+            'category_id': self.classes.id(label) + 1,
+            'bbox': list(box),  # full precision: nothing is lost
+            'area': round(area, 3),
+            'iscrowd': iscrowd,
+            'segmentation': segmentation,
+        }
+        if extra:
+            record[ATTRS_KEY] = extra
+        self.counted(split, kind)
+        return record
+
+    def close(self) -> None:
+        categories = []
+        for index, name in enumerate(self.classes.names):
+            category: dict[str, Any] = {'id': index + 1, 'name': name, 'supercategory': ''}
+            if index in self._keypoint_names:
+                category['keypoints'] = self._keypoint_names[index]
+                category['skeleton'] = []
+            categories.append(category)
+        tail = b'],"categories":' + dumps(categories) + b'}'
+        head = b'{"info":' + dumps(self.info) + b',"licenses":' + dumps(self.licenses) + b',"images":['
+        if not self._splits:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / ANNOTATION_FILE).write_bytes(head + b'],"annotations":[' + tail)
+        for split in self._splits.values():
+            with open(split.folder / ANNOTATION_FILE, 'wb') as handle:
+                handle.write(head)
+                split.images.seek(0)
+                shutil.copyfileobj(split.images, handle, 1 << 20)
+                handle.write(b'],"annotations":[')
+                split.annotations.seek(0)
+                shutil.copyfileobj(split.annotations, handle, 1 << 20)
+                handle.write(tail)
+            split.images.close()
+            split.annotations.close()

@@ -1,0 +1,287 @@
+"""``get_converter`` and the converter classes: stream a reader into a writer, then place the
+output atomically.
+
+``convert()`` runs the conversion into a private staging folder and returns the summary;
+``save_to_folder(out)`` moves that staging folder into place (or, when ``convert()`` was not called,
+converts straight into a temporary folder beside ``out``) and renames it to ``out``. A failed run
+leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+import warnings
+import weakref
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from synapse_sdk.utils.converters.base import ClassMap, Writer
+from synapse_sdk.utils.converters.errors import OutputExistsError, UnsupportedFormatError
+from synapse_sdk.utils.converters.formats import READERS, WRITERS, DatasetFormat, format_name
+from synapse_sdk.utils.converters.layout import ImageMode
+from synapse_sdk.utils.converters.report import ConversionSummary, Report
+
+Progress = Callable[[int, 'int | None'], None]
+
+
+class DatasetConverter:
+    """Converts the dataset at ``root_dir`` from ``source`` format to ``target`` format.
+
+    ``strict=True`` raises on the first skipped or changed item instead of reporting it;
+    ``class_names`` fixes the class order (YOLO ids, COCO category ids); ``images`` is ``'copy'``,
+    ``'link'`` (hard link when possible) or ``'none'``; ``progress(done, total)`` is called per item.
+    """
+
+    source_format: ClassVar[str | None] = None
+    target_format: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        root_dir: str | os.PathLike[str] | None = None,
+        is_categorized: bool = False,
+        *,
+        source: str | DatasetFormat | None = None,
+        target: str | DatasetFormat | None = None,
+        strict: bool = False,
+        class_names: Sequence[str] | None = None,
+        images: ImageMode = 'copy',
+        progress: Progress | None = None,
+        is_categorized_dataset: bool | None = None,
+        **options: Any,
+    ) -> None:
+        if root_dir is None:
+            raise TypeError(f'{type(self).__name__} needs root_dir (the dataset folder)')
+        if is_categorized_dataset is not None:
+            warnings.warn('is_categorized_dataset is now is_categorized', DeprecationWarning, stacklevel=2)
+            is_categorized = is_categorized_dataset
+        source = source or self.source_format
+        target = target or self.target_format
+        if source is None or target is None:
+            raise UnsupportedFormatError('source and target formats are required')
+        self.source = format_name(source, READERS)
+        self.target = format_name(target, WRITERS)
+        if images not in ('copy', 'link', 'none'):
+            raise ValueError(f"images must be 'copy', 'link' or 'none', not {images!r}")
+        self.root_dir = Path(root_dir)
+        self.is_categorized = bool(is_categorized)
+        self.strict = strict
+        self.class_names = list(class_names) if class_names else None
+        self.images: ImageMode = images
+        self.progress = progress
+        self.options = options
+        self.summary: ConversionSummary | None = None
+        self._staged: tuple[Path, Path, Writer | None] | None = None
+        self._cleanup: weakref.finalize[Any, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(source={self.source!r}, target={self.target!r}, root_dir={str(self.root_dir)!r})'
+
+    def convert(self) -> ConversionSummary:
+        """Convert into a staging folder; return counts per split and kind, classes and the report."""
+        self._discard_staged()
+        staging = Path(tempfile.mkdtemp(prefix='synapse-convert-'))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, staging, True)
+        try:
+            summary, writer = self._run(staging / 'out', final=None)
+        except BaseException:
+            self._discard_staged()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self._staged = (staging, staging / 'out', writer)
+        return summary
+
+    def save_to_folder(self, output_dir: str | os.PathLike[str], *, overwrite: bool = False) -> ConversionSummary:
+        """Write the converted dataset to ``output_dir`` atomically; return the summary."""
+        out = Path(output_dir).absolute()
+        if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+            raise OutputExistsError(
+                'output folder exists and is not empty; pass overwrite=True to replace it', file=out
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temp = out.parent / f'.{out.name}.partial-{uuid.uuid4().hex[:8]}'
+        try:
+            if self._staged is not None:
+                staging, folder, writer = self._staged
+                self._staged = None
+                shutil.move(str(folder), str(temp))
+                shutil.rmtree(staging, ignore_errors=True)
+                if writer is not None:
+                    writer.finish(out, temp)
+                summary = self.summary
+                assert summary is not None
+            else:
+                summary, writer = self._run(temp, final=out)
+                if writer is not None:
+                    writer.finish(out, temp)
+            _swap_into_place(temp, out)
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+        summary.output = str(out)
+        return summary
+
+    def _run(self, out: Path, *, final: Path | None) -> tuple[ConversionSummary, Writer | None]:
+        report = Report(strict=self.strict)
+        summary = ConversionSummary(self.source, self.target, report=report)
+        self.summary = summary
+        source, target = DatasetFormat(self.source), DatasetFormat(self.target)
+        if source.is_dm and target.is_dm:
+            from synapse_sdk.utils.converters.dm_dataset import convert_dm_dataset
+
+            out.mkdir(parents=True, exist_ok=True)
+            convert_dm_dataset(
+                self.root_dir,
+                out,
+                source=source.dm_version or 'v2',
+                target=target.dm_version or 'v2',
+                is_categorized=self.is_categorized,
+                report=report,
+                summary=summary,
+                images=self.images,
+                progress=self.progress,
+                keep_meta=bool(self.options.get('keep_meta', True)),
+            )
+            return summary, None
+        reader = READERS.load(self.source)(
+            self.root_dir,
+            is_categorized=self.is_categorized,
+            report=report,
+            class_names=self.class_names,
+            **self.options,
+        )
+        classes = ClassMap(self.class_names or reader.class_names() or ())
+        out.mkdir(parents=True, exist_ok=True)
+        writer = WRITERS.load(self.target)(
+            out, report=report, classes=classes, summary=summary, images=self.images, final=final, **self.options
+        )
+        total = reader.count() if self.progress else None
+        done = 0
+        for item in reader.items():
+            writer.write(item)
+            done += 1
+            if self.progress:
+                self.progress(done, total)
+        writer.close()
+        summary.classes = list(classes.names)
+        return summary, writer
+
+    def _discard_staged(self) -> None:
+        if self._cleanup is not None:
+            self._cleanup()
+            self._cleanup = None
+        self._staged = None
+
+
+def _swap_into_place(temp: Path, out: Path) -> None:
+    if out.is_dir() and not any(out.iterdir()):
+        out.rmdir()
+    if out.exists():
+        trash = out.parent / f'.{out.name}.old-{uuid.uuid4().hex[:8]}'
+        os.rename(out, trash)
+        try:
+            os.rename(temp, out)
+        except BaseException:
+            os.rename(trash, out)
+            raise
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.rename(temp, out)
+
+
+class _DMConverter(DatasetConverter):
+    """A converter with DM on one side; ``dm_version`` ('v1' or 'v2') picks the DM schema."""
+
+    dm_side: ClassVar[str] = 'source'
+
+    def __init__(
+        self,
+        root_dir: str | os.PathLike[str] | None = None,
+        is_categorized: bool = False,
+        *,
+        dm_version: str = 'v2',
+        **kwargs: Any,
+    ) -> None:
+        version = str(dm_version).lower().removeprefix('dm_')
+        if version not in ('v1', 'v2'):
+            raise UnsupportedFormatError(f"dm_version must be 'v1' or 'v2', not {dm_version!r}")
+        kwargs.setdefault(self.dm_side, f'dm_{version}')
+        super().__init__(root_dir, is_categorized, **kwargs)
+        self.dm_version = version
+
+
+class FromDMToYOLOConverter(_DMConverter):
+    target_format = 'yolo'
+
+
+class FromDMToCOCOConverter(_DMConverter):
+    target_format = 'coco'
+
+
+class FromDMToPascalConverter(_DMConverter):
+    target_format = 'pascal'
+
+
+class YOLOToDMConverter(_DMConverter):
+    source_format = 'yolo'
+    dm_side = 'target'
+
+
+class COCOToDMConverter(_DMConverter):
+    source_format = 'coco'
+    dm_side = 'target'
+
+
+class PascalToDMConverter(_DMConverter):
+    source_format = 'pascal'
+    dm_side = 'target'
+
+
+class DMV1ToV2Converter(DatasetConverter):
+    source_format = 'dm_v1'
+    target_format = 'dm_v2'
+
+
+class DMV2ToV1Converter(DatasetConverter):
+    source_format = 'dm_v2'
+    target_format = 'dm_v1'
+
+
+_NAMED: dict[tuple[str, str], type[_DMConverter]] = {
+    ('dm', 'yolo'): FromDMToYOLOConverter,
+    ('dm', 'coco'): FromDMToCOCOConverter,
+    ('dm', 'pascal'): FromDMToPascalConverter,
+    ('yolo', 'dm'): YOLOToDMConverter,
+    ('coco', 'dm'): COCOToDMConverter,
+    ('pascal', 'dm'): PascalToDMConverter,
+}
+
+
+def get_converter(
+    source: str | DatasetFormat,
+    target: str | DatasetFormat,
+    root_dir: str | os.PathLike[str] | None = None,
+    is_categorized: bool = False,
+    **kwargs: Any,
+) -> DatasetConverter:
+    """The converter from ``source`` to ``target`` format (``'dm_v1'``/``'dm_v2'`` select the DM version)."""
+    source_name = format_name(source, READERS)
+    target_name = format_name(target, WRITERS)
+    src, dst = DatasetFormat(source_name), DatasetFormat(target_name)
+    key = ('dm' if src.is_dm else source_name, 'dm' if dst.is_dm else target_name)
+    named = _NAMED.get(key)
+    if named is not None:
+        version = (src if src.is_dm else dst).dm_version or 'v2'
+        given = kwargs.pop('dm_version', None)
+        if given is not None and str(given).lower().removeprefix('dm_') != version:
+            raise UnsupportedFormatError(
+                f'dm_version={given!r} contradicts the format {(src if src.is_dm else dst).value!r}'
+            )
+        return named(root_dir, is_categorized, dm_version=version, **kwargs)
+    if src.is_dm and dst.is_dm and src.dm_version != dst.dm_version:
+        cls: type[DatasetConverter] = DMV1ToV2Converter if src is DatasetFormat.DM_V1 else DMV2ToV1Converter
+        return cls(root_dir, is_categorized, **kwargs)
+    return DatasetConverter(root_dir, is_categorized, source=source_name, target=target_name, **kwargs)

@@ -1,0 +1,162 @@
+"""Validate a dataset (report every problem without writing anything) and draw previews of it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from synapse_sdk.utils.converters.base import ClassMap, Reader
+from synapse_sdk.utils.converters.errors import ConverterError
+from synapse_sdk.utils.converters.formats import READERS, format_name
+from synapse_sdk.utils.converters.imagesize import image_size
+from synapse_sdk.utils.converters.model import KIND_NAMES, Box, Item, Keypoints, Mask, Point, Polygon, Polyline
+from synapse_sdk.utils.converters.report import ConversionSummary, Report
+
+
+def _reader(fmt: str, path: str | os.PathLike[str], is_categorized: bool, report: Report) -> tuple[str, Reader]:
+    name = format_name(fmt, READERS)
+    return name, READERS.load(name)(Path(path), is_categorized=is_categorized, report=report)
+
+
+def validate_dataset(
+    fmt: str,
+    path: str | os.PathLike[str],
+    *,
+    is_categorized: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ConversionSummary:
+    """Read the whole dataset and check each item against its image; nothing is written.
+
+    Problems (malformed files, missing or unreadable images, boxes and points outside the image,
+    polygons with fewer than three points) are entries in the returned summary's report.
+    """
+    report = Report()
+    name, reader = _reader(fmt, path, is_categorized, report)
+    summary = ConversionSummary(name, name, report=report)
+    classes = ClassMap(reader.class_names() or ())
+    total = reader.count() if progress else None
+    for done, item in enumerate(reader.items(), 1):
+        _check_item(item, report, summary)
+        for ann in item.annotations:
+            label = getattr(ann, 'label', None)
+            if isinstance(label, str):
+                classes.id(label)
+        if progress:
+            progress(done, total)
+    summary.classes = list(classes.names)
+    return summary
+
+
+def _check_item(item: Item, report: Report, summary: ConversionSummary) -> None:
+    where: dict[str, Any] = {'item': item.name, 'file': item.source or None}
+    if item.image is None:
+        report.skipped('image file is missing', **where)
+        return
+    try:
+        width, height = image_size(item.image)
+    except ConverterError as error:
+        report.skipped(error.reason, item=item.name, file=str(item.image))
+        return
+    if item.width and item.height and (item.width, item.height) != (width, height):
+        report.changed(f'recorded size {item.width}x{item.height} differs from the image ({width}x{height})', **where)
+    split = item.split or 'all'
+    summary.images[split] = summary.images.get(split, 0) + 1
+    for ann in item.annotations:
+        summary.count(split, KIND_NAMES[type(ann)])
+        if isinstance(ann, Box):
+            if ann.w <= 0 or ann.h <= 0:
+                report.skipped('box has no area', annotation=ann.id, **where)
+            elif ann.x < 0 or ann.y < 0 or ann.x + ann.w > width + 1e-6 or ann.y + ann.h > height + 1e-6:
+                report.changed('box extends outside the image', annotation=ann.id, **where)
+        elif isinstance(ann, (Polygon, Polyline)):
+            if isinstance(ann, Polygon) and len(ann.points) < 3:
+                report.skipped('polygon with fewer than 3 points', annotation=ann.id, **where)
+            if any(not (0 <= x <= width and 0 <= y <= height) for x, y in ann.points):
+                report.changed('points outside the image', annotation=ann.id, **where)
+        elif isinstance(ann, Keypoints):
+            if any(p.v > 0 and not (0 <= p.x <= width and 0 <= p.y <= height) for p in ann.points):
+                report.changed('keypoints outside the image', annotation=ann.id, **where)
+        elif isinstance(ann, Point):
+            if not (0 <= ann.x <= width and 0 <= ann.y <= height):
+                report.changed('keypoint outside the image', annotation=ann.id, **where)
+        elif isinstance(ann, Mask) and ann.pixels and max(ann.pixels) >= width * height:
+            report.changed('mask pixels outside the image', annotation=ann.id, **where)
+
+
+def preview_dataset(
+    fmt: str,
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    is_categorized: bool = False,
+    limit: int = 8,
+    max_size: int = 1024,
+) -> list[Path]:
+    """Draw the annotations of the first ``limit`` images onto copies of them; return the files written."""
+    from PIL import Image, ImageDraw
+
+    report = Report()
+    _, reader = _reader(fmt, path, is_categorized, report)
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for item in _with_images(reader.items(), limit):
+        assert item.image is not None
+        with Image.open(item.image) as source:
+            image = source.convert('RGB')
+        width = image.width
+        scale = min(1.0, max_size / max(image.size))
+        if scale < 1.0:
+            image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+        draw = ImageDraw.Draw(image, 'RGBA')
+        for ann in item.annotations:
+            _draw(draw, ann, scale, width)
+        name = f'{item.split}_{item.name}.png' if item.split else f'{item.name}.png'
+        image.save(target / name)
+        written.append(target / name)
+    return written
+
+
+def _with_images(items: Iterator[Item], limit: int) -> Iterator[Item]:
+    count = 0
+    for item in items:
+        if count >= limit:
+            return
+        if item.image is not None and item.image.is_file():
+            count += 1
+            yield item
+
+
+_PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240)]
+
+
+def _colour(label: str) -> tuple[int, int, int]:
+    return _PALETTE[sum(label.encode()) % len(_PALETTE)]
+
+
+def _draw(draw: Any, ann: Any, scale: float, width: int) -> None:
+    label = getattr(ann, 'label', '')
+    colour = _colour(label)
+    box = (ann.x, ann.y, ann.w, ann.h) if isinstance(ann, Box) else ann.box if isinstance(ann, Keypoints) else None
+    if box is not None:
+        x, y, w, h = box
+        draw.rectangle([x * scale, y * scale, (x + w) * scale, (y + h) * scale], outline=colour, width=2)
+        draw.text((x * scale + 2, y * scale + 1), label, fill=colour)
+    if isinstance(ann, (Polygon, Polyline)) and len(ann.points) >= 2:
+        points = [(x * scale, y * scale) for x, y in ann.points]
+        if isinstance(ann, Polygon):
+            draw.polygon(points, outline=colour, fill=(*colour, 60))
+        else:
+            draw.line(points, fill=colour, width=2)
+        draw.text(points[0], label, fill=colour)
+    if isinstance(ann, Keypoints):
+        for p in ann.points:
+            if p.v > 0:
+                r = 3
+                draw.ellipse([p.x * scale - r, p.y * scale - r, p.x * scale + r, p.y * scale + r], fill=colour)
+    if isinstance(ann, Mask) and ann.pixels:
+        draw.point([((p % width) * scale, (p // width) * scale) for p in ann.pixels], fill=(*colour, 140))
+    if isinstance(ann, Point):
+        draw.ellipse([ann.x * scale - 3, ann.y * scale - 3, ann.x * scale + 3, ann.y * scale + 3], fill=colour)

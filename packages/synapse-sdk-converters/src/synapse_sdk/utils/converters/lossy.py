@@ -1,0 +1,26 @@
+"""Per-item bookkeeping of what a target format cannot hold, reported once per item and reason."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from synapse_sdk.utils.converters.model import Annotation, Item
+from synapse_sdk.utils.converters.report import Report
+
+
+class Losses:
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.counts: Counter[str] = Counter()
+
+    def add(self, what: str) -> None:
+        self.counts[what] += 1
+
+    def attrs(self, ann: Annotation) -> None:
+        if getattr(ann, 'attrs', None):
+            self.counts['annotation attributes'] += 1
+
+    def flush(self, report: Report, item: Item) -> None:
+        for what, count in self.counts.items():
+            report.lost(f'{self.target} cannot hold {what} (x{count})', item=item.name, file=item.source or None)
+        self.counts.clear()

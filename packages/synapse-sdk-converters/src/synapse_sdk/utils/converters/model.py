@@ -1,0 +1,141 @@
+"""The one internal model every reader yields and every writer takes: an image and its annotations.
+
+Coordinates are absolute pixels with a top-left origin, as in DM v2. Each annotation keeps its
+DM attributes (``attrs``, name -> value, in order) and its DM id when it has one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+
+@dataclass(slots=True)
+class Box:
+    label: str
+    x: float
+    y: float
+    w: float
+    h: float
+    attrs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+
+
+@dataclass(slots=True)
+class Polygon:
+    """A closed ring of at least three points."""
+
+    label: str
+    points: list[tuple[float, float]]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+
+
+@dataclass(slots=True)
+class Polyline:
+    """An open line; only DM can hold it."""
+
+    label: str
+    points: list[tuple[float, float]]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+
+
+@dataclass(slots=True)
+class Keypoint:
+    """One named point of a :class:`Keypoints` instance; ``v`` is COCO/YOLO visibility (0, 1, 2)."""
+
+    name: str
+    x: float
+    y: float
+    v: int = 2
+    attrs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+
+
+@dataclass(slots=True)
+class Keypoints:
+    """An object with ordered keypoints (a YOLO pose row, a COCO keypoint annotation, a DM group)."""
+
+    label: str
+    points: list[Keypoint]
+    box: tuple[float, float, float, float] | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    box_id: str | None = None
+
+
+@dataclass(slots=True)
+class Point:
+    """A lone DM keypoint that belongs to no group."""
+
+    label: str
+    x: float
+    y: float
+    attrs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+
+
+@dataclass(slots=True)
+class Mask:
+    """A pixel mask as row-major pixel indices (``y * width + x``), as DM ``segmentation`` stores it."""
+
+    label: str
+    pixels: list[int]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+
+
+@dataclass(slots=True)
+class Tag:
+    """An image-level classification (DM ``classification`` tool)."""
+
+    label: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+
+
+@dataclass(slots=True)
+class Other:
+    """A DM annotation of a tool no other format knows (relation, group, ...), kept as written."""
+
+    tool: str
+    raw: dict[str, Any]
+
+
+Annotation = Union[Box, Polygon, Polyline, Keypoints, Point, Mask, Tag, Other]  # noqa: UP007 - runtime alias on 3.10
+
+KIND_NAMES: dict[type, str] = {
+    Box: 'bbox',
+    Polygon: 'polygon',
+    Polyline: 'polyline',
+    Keypoints: 'keypoints',
+    Point: 'point',
+    Mask: 'mask',
+    Tag: 'tag',
+    Other: 'other',
+}
+
+
+@dataclass(slots=True)
+class Item:
+    """One image of a dataset, in one split ('' when the dataset has no splits)."""
+
+    name: str
+    split: str
+    image: Path | None
+    width: int | None = None
+    height: int | None = None
+    annotations: list[Annotation] = field(default_factory=list)
+    source: str = ''
+    image_name: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        """The image's file name (with extension) to use in the output."""
+        if self.image_name:
+            return self.image_name
+        if self.image is not None:
+            return self.image.name
+        return self.name + '.jpg'

@@ -1,0 +1,309 @@
+"""Pascal VOC: ``Annotations/<stem>.xml``, ``JPEGImages/``, ``ImageSets/Main/<split>.txt``, ``labelmap.txt``.
+
+Boxes follow the devkit: 1-based, inclusive integer pixels, so a box covering pixels ``x .. x+w``
+(0-based, exclusive end) is written ``xmin = x + 1``, ``xmax = x + w``. ``difficult``,
+``truncated``, ``occluded`` and ``pose`` become DM attributes (only when set); other DM attributes go
+in an ``<attributes>`` block, as CVAT writes them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
+from synapse_sdk.utils.converters.jsonio import dumps, loads
+from synapse_sdk.utils.converters.layout import SPLIT_ALIASES, list_images, place_image, safe_join
+from synapse_sdk.utils.converters.lossy import Losses
+from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Mask, Point, Polygon, Polyline, Tag
+
+FLAGS = ('difficult', 'truncated', 'occluded')
+_SPLIT_FILES = {'train': 'train', 'valid': 'val', 'test': 'test', '': 'default'}
+_IMAGE_DIRS = ('JPEGImages', 'Images', 'images')
+
+
+def _attr_text(value: Any) -> str:
+    return value if isinstance(value, str) else dumps(value).decode()
+
+
+def _attr_value(text: str) -> Any:
+    if text and text[0] in '-0123456789tfn[{"':
+        try:
+            return loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def read_labelmap(path: Path) -> list[str]:
+    names = []
+    for line in path.read_text(encoding='utf-8').splitlines():
+        line = line.strip()
+        if line and not line.startswith('#'):
+            names.append(line.split(':', 1)[0])
+    return names
+
+
+class VOCReader(Reader):
+    def _roots(self) -> list[tuple[str, Path, list[str] | None]]:
+        """``[(split, voc folder, stems or None for every XML)]``."""
+        if not self.root.is_dir():
+            raise DatasetLayoutError('dataset folder does not exist', file=self.root)
+        if not self.is_categorized:
+            self._require(self.root)
+            return [('', self.root, None)]
+        found: list[tuple[str, Path, list[str] | None]] = []
+        for split, aliases in SPLIT_ALIASES.items():
+            for alias in aliases:
+                if (self.root / alias / 'Annotations').is_dir():  # one VOC folder per split
+                    found.append((split, self.root / alias, None))
+                    break
+                lst = self.root / 'ImageSets' / 'Main' / f'{alias}.txt'
+                if lst.is_file():
+                    self._require(self.root)
+                    stems = [line.split()[0] for line in lst.read_text(encoding='utf-8').splitlines() if line.strip()]
+                    found.append((split, self.root, stems))
+                    break
+        if not found:
+            raise DatasetLayoutError(
+                'no split found (expected ImageSets/Main/{train,val,test}.txt or train/Annotations, ...)',
+                file=self.root,
+            )
+        return found
+
+    @staticmethod
+    def _require(folder: Path) -> None:
+        if not (folder / 'Annotations').is_dir():
+            raise DatasetLayoutError('required folder "Annotations" does not exist', file=folder / 'Annotations')
+
+    def class_names(self) -> list[str] | None:
+        given = self.options.get('class_names')
+        if given:
+            return [str(n) for n in given]
+        path = self.root / 'labelmap.txt'
+        return read_labelmap(path) if path.is_file() else None
+
+    def count(self) -> int:
+        total = 0
+        for _, folder, stems in self._roots():
+            total += (
+                len(stems)
+                if stems is not None
+                else sum(1 for n in os.listdir(folder / 'Annotations') if n.endswith('.xml'))
+            )
+        return total
+
+    def items(self) -> Iterator[Item]:
+        for split, folder, stems in self._roots():
+            image_dir = next((folder / d for d in _IMAGE_DIRS if (folder / d).is_dir()), folder / 'JPEGImages')
+            images = list_images(image_dir)
+            annotations = folder / 'Annotations'
+            if stems is None:
+                stems = sorted(n[:-4] for n in os.listdir(annotations) if n.endswith('.xml'))
+            for stem in stems:
+                try:
+                    xml_path = safe_join(annotations, f'{stem}.xml', file=annotations)
+                    yield self.parse(xml_path, split, image_dir, images)
+                except ConverterError as error:
+                    self.problem(error, item=stem)
+
+    def parse(self, path: Path, split: str, image_dir: Path, images: dict[str, str]) -> Item:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise DatasetFormatError(f'cannot read annotation ({error.strerror})', file=path) from None
+        return parse_voc_xml(data, path, split, image_dir, images)
+
+
+def parse_voc_xml(data: bytes, path: Path, split: str, image_dir: Path, images: dict[str, str]) -> Item:
+    """One VOC annotation file as an :class:`Item`; :class:`DatasetFormatError` names file and line."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        line = error.position[0] if getattr(error, 'position', None) else None
+        raise DatasetFormatError(f'invalid XML: {error}', file=path, line=line) from None
+    if root.tag != 'annotation':
+        raise DatasetFormatError(f'root element is <{root.tag}>, expected <annotation>', file=path)
+    stem = path.stem
+    file_name = (root.findtext('filename') or '').strip()
+    image: Path | None = None
+    if file_name:
+        candidate = safe_join(image_dir, file_name, file=path)
+        if candidate.is_file():
+            image = candidate
+    if image is None and stem in images:
+        image = image_dir / images[stem]
+    width = _int(root.findtext('size/width'))
+    height = _int(root.findtext('size/height'))
+    item = Item(stem, split, image, width or None, height or None, source=str(path))
+    if image is None and file_name:
+        item.image_name = Path(file_name).name
+    for index, obj in enumerate(root.iter('object')):
+        where = f'object[{index}]'
+        name = (obj.findtext('name') or '').strip()
+        if not name:
+            raise DatasetFormatError('object has no <name>', file=path, key=where)
+        box = obj.find('bndbox')
+        if box is None:
+            raise DatasetFormatError('object has no <bndbox>', file=path, key=where)
+        try:
+            xmin, ymin, xmax, ymax = (float(box.findtext(k) or 'nan') for k in ('xmin', 'ymin', 'xmax', 'ymax'))
+        except ValueError:
+            raise DatasetFormatError('<bndbox> values must be numbers', file=path, key=where) from None
+        if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)):
+            raise DatasetFormatError('<bndbox> values must be finite numbers', file=path, key=where)
+        if not (xmax >= xmin and ymax >= ymin):
+            raise DatasetFormatError('<bndbox> needs xmin <= xmax and ymin <= ymax', file=path, key=where)
+        attrs: dict[str, Any] = {}
+        for flag in FLAGS:
+            text = (obj.findtext(flag) or '').strip()
+            if text and text != '0':
+                attrs[flag] = _attr_value(text)
+        pose = (obj.findtext('pose') or '').strip()
+        if pose and pose != 'Unspecified':
+            attrs['pose'] = pose
+        for attribute in obj.iterfind('attributes/attribute'):
+            attr_name = attribute.findtext('name')
+            if attr_name:
+                attrs[attr_name] = _attr_value(attribute.findtext('value') or '')
+        item.annotations.append(Box(name, xmin - 1, ymin - 1, xmax - xmin + 1, ymax - ymin + 1, attrs))
+    return item
+
+
+_DEFAULT_FLAGS = '\t\t<pose>Unspecified</pose>\n' + ''.join(f'\t\t<{flag}>0</{flag}>\n' for flag in FLAGS)
+
+
+def _bndbox(xmin: int, ymin: int, xmax: int, ymax: int) -> str:
+    return (
+        f'\t\t<bndbox>\n\t\t\t<xmin>{xmin}</xmin>\n\t\t\t<ymin>{ymin}</ymin>\n'
+        f'\t\t\t<xmax>{xmax}</xmax>\n\t\t\t<ymax>{ymax}</ymax>\n\t\t</bndbox>\n'
+    )
+
+
+def _int(text: str | None) -> int:
+    try:
+        return max(int(float(text or 0)), 0)
+    except (ValueError, OverflowError):
+        return 0
+
+
+class VOCWriter(Writer):
+    def __init__(self, out: Path, **kwargs: Any) -> None:
+        super().__init__(out, **kwargs)
+        self.annotations = out / 'Annotations'
+        self.image_dir = out / 'JPEGImages'
+        self.sets = out / 'ImageSets' / 'Main'
+        for folder in (self.annotations, self.image_dir, self.sets):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._lists: dict[str, IO[str]] = {}
+        self.losses = Losses('Pascal VOC')
+        self._heads: dict[str, str] = {}
+        self._names: set[str] = set()
+        self._annotations = str(self.annotations)
+
+    def write(self, item: Item) -> None:
+        if item.name in self._names:  # VOC keeps every split in one folder
+            self.report.skipped(
+                f'another split already has an image named {item.name!r}', item=item.name, file=item.source or None
+            )
+            return
+        if not self.ensure_size(item):
+            return
+        self._names.add(item.name)
+        assert item.width and item.height
+        width, height = item.width, item.height
+        file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
+        parts = [
+            '<annotation>\n\t<folder>JPEGImages</folder>\n'
+            f'\t<filename>{escape(file_name)}</filename>\n'
+            '\t<source>\n\t\t<database>Unknown</database>\n\t</source>\n'
+            f'\t<size>\n\t\t<width>{width}</width>\n\t\t<height>{height}</height>\n\t\t<depth>3</depth>\n\t</size>\n'
+            '\t<segmented>0</segmented>\n'
+        ]
+        for ann in item.annotations:
+            if isinstance(ann, Box):
+                obj = self._object(ann, item, width, height)
+                if obj:
+                    parts.append(obj)
+            elif isinstance(ann, Polygon):
+                self.losses.add('polygons')
+            elif isinstance(ann, Keypoints):
+                self.losses.add('keypoints')  # the object's box is kept
+                if ann.box is not None:
+                    obj = self._object(Box(ann.label, *ann.box, attrs=ann.attrs, id=ann.id), item, width, height)
+                    if obj:
+                        parts.append(obj)
+            elif isinstance(ann, Point):
+                self.losses.add('keypoints')
+            elif isinstance(ann, Polyline):
+                self.losses.add('polylines')
+            elif isinstance(ann, Mask):
+                self.losses.add('pixel masks')
+            elif isinstance(ann, Tag):
+                self.losses.add('image classifications')
+            else:
+                self.losses.add(f'{ann.tool} annotations')
+        parts.append('</annotation>\n')
+        with open(os.path.join(self._annotations, f'{item.name}.xml'), 'wb') as handle:
+            handle.write(''.join(parts).encode())
+        if item.image is not None:
+            place_image(item.image, self.image_dir / file_name, self.images)
+        handle_list = self._lists.get(item.split)
+        if handle_list is None:
+            handle_list = self._lists[item.split] = open(
+                self.sets / f'{_SPLIT_FILES.get(item.split, item.split)}.txt', 'w', encoding='utf-8'
+            )
+        handle_list.write(item.name + '\n')
+        self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
+        self.losses.flush(self.report, item)
+
+    def _object(self, ann: Box, item: Item, width: int, height: int) -> str | None:
+        xmin, ymin = round(ann.x) + 1, round(ann.y) + 1
+        xmax, ymax = round(ann.x + ann.w), round(ann.y + ann.h)
+        cxmin, cymin = max(xmin, 1), max(ymin, 1)
+        cxmax, cymax = min(xmax, width), min(ymax, height)
+        if cxmax < cxmin or cymax < cymin:
+            self.report.skipped(
+                'box lies outside the image or has no area', item=item.name, file=item.source or None, annotation=ann.id
+            )
+            return None
+        if (cxmin, cymin, cxmax, cymax) != (xmin, ymin, xmax, ymax):
+            self.report.changed('box clipped to the image', item=item.name, file=item.source or None, annotation=ann.id)
+        self.classes.id(ann.label)
+        self.counted(item.split, 'bbox')
+        head = self._heads.get(ann.label)
+        if head is None:
+            head = self._heads[ann.label] = f'\t<object>\n\t\t<name>{escape(ann.label)}</name>\n'
+        if not ann.attrs:
+            return f'{head}{_DEFAULT_FLAGS}{_bndbox(cxmin, cymin, cxmax, cymax)}\t</object>\n'
+        attrs = dict(ann.attrs)
+        pose = attrs.pop('pose', 'Unspecified')
+        flags = ''.join(f'\t\t<{flag}>{escape(_attr_text(attrs.pop(flag, 0)))}</{flag}>\n' for flag in FLAGS)
+        extra = ''
+        if attrs:
+            extra = (
+                '\t\t<attributes>\n'
+                + ''.join(
+                    f'\t\t\t<attribute>\n\t\t\t\t<name>{escape(str(k))}</name>\n'
+                    f'\t\t\t\t<value>{escape(_attr_text(v))}</value>\n\t\t\t</attribute>\n'
+                    for k, v in attrs.items()
+                )
+                + '\t\t</attributes>\n'
+            )
+        pose_line = f'\t\t<pose>{escape(_attr_text(pose))}</pose>\n'
+        return f'{head}{pose_line}{flags}{_bndbox(cxmin, cymin, cxmax, cymax)}{extra}\t</object>\n'
+
+    def close(self) -> None:
+        for handle in self._lists.values():
+            handle.close()
+        lines = ['# label:color_rgb:parts:actions\n']
+        for index, name in enumerate(self.classes.names):
+            r, g, b = (index * 67) % 256, (index * 131 + 80) % 256, (index * 197 + 160) % 256
+            lines.append(f'{name}:{r},{g},{b}::\n')
+        (self.out / 'labelmap.txt').write_text(''.join(lines), encoding='utf-8')
