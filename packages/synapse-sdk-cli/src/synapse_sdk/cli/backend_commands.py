@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from synapse_sdk.cli.errors import fail, user_errors
+from synapse_sdk.cli.inputs import json_object_option
 
 
 def _client() -> Any:
@@ -41,18 +42,9 @@ def _json(value: Any) -> None:
 def _parse_storage(text: str | None) -> dict[str, Any] | None:
     if not text:
         return None
-    source = '--storage'
-    if text.startswith('@'):
-        file = Path(text[1:])
-        if not file.is_file():
-            raise fail(f'storage file {file} does not exist')
-        source, text = str(file), file.read_text(encoding='utf-8')
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise fail(f'{source} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}') from None
-    if not isinstance(value, dict) or 'provider' not in value:
-        raise fail(f'{source} must be a JSON object like {{"provider": "s3", "configuration": {{...}}}}')
+    value = json_object_option(text, '--storage', '{"provider": "s3", "configuration": {...}}')
+    if 'provider' not in value:
+        raise fail('--storage must be a JSON object like {"provider": "s3", "configuration": {...}}')
     return value
 
 

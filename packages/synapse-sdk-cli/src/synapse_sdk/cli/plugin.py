@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from synapse_sdk.cli.errors import fail, user_errors
+from synapse_sdk.cli.inputs import json_object_option
 
 app = typer.Typer(help='Run, inspect and create plugins.', no_args_is_help=True)
 
@@ -19,22 +20,10 @@ PATH_OPTION = typer.Option(
 
 
 def parse_params(text: str | None) -> dict[str, Any]:
-    """``--params`` as inline JSON or ``@file.json``; errors name the line and column."""
+    """``--params`` as inline JSON or ``@file.json``."""
     if text is None or text.strip() == '':
         return {}
-    source = '--params'
-    if text.startswith('@'):
-        file = Path(text[1:])
-        if not file.is_file():
-            raise fail(f'params file {file} does not exist')
-        source, text = str(file), file.read_text(encoding='utf-8')
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise fail(f'{source} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}') from None
-    if not isinstance(value, dict):
-        raise fail(f'{source} must be a JSON object like {{"epochs": 10}}, got {type(value).__name__}')
-    return value
+    return json_object_option(text, '--params', '{"epochs": 10}')
 
 
 def parse_env(pairs: list[str]) -> dict[str, str]:
