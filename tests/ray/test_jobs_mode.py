@@ -143,9 +143,7 @@ def test_wait_timeout_then_stop(jobs):
 
 
 def test_run_plugin_job_mode_returns_a_job_id(ray_head: LocalHead, echo_plugin: Path):
-    job_id = run_plugin(
-        echo_plugin, 'shout', {'text': 'job'}, mode='job', dashboard_address=ray_head.dashboard_address
-    )
+    job_id = run_plugin(echo_plugin, 'shout', {'text': 'job'}, mode='job', dashboard_address=ray_head.dashboard_address)
     executor = RayJobsApiExecutor(dashboard_address=ray_head.dashboard_address)
     assert executor.wait(job_id, timeout=120) == {'text': 'JOB'}
 

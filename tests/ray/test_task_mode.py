@@ -90,9 +90,7 @@ def test_killed_worker_is_a_clear_error_and_not_retried(connected: LocalHead, ec
     import ray
 
     # Its own actor (distinct env -> distinct runtime_env), so other tests keep their warm actor.
-    executor = RayActorExecutor(
-        address=connected.address, working_dir=echo_plugin, env={'KILL_TEST': '1'}, sinks=[]
-    )
+    executor = RayActorExecutor(address=connected.address, working_dir=echo_plugin, env={'KILL_TEST': '1'}, sinks=[])
     executor.execute('echo_plugin.actions:shout', {'text': 'warm'})
     outcome: dict[str, BaseException] = {}
 
