@@ -15,6 +15,8 @@ from synapse_sdk.core.version import sdk_version
 # (group name, module holding a typer app called ``app``)
 COMMAND_GROUPS: list[tuple[str, str]] = [
     ('plugin', 'synapse_sdk.cli.plugin'),
+    ('job', 'synapse_sdk.cli.job'),
+    ('agent', 'synapse_sdk.cli.agent'),
 ]
 
 app = typer.Typer(

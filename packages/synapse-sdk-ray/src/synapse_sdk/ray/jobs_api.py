@@ -16,7 +16,7 @@ from typing import Any
 from synapse_sdk.core.errors import ClientError
 from synapse_sdk.plugins.errors import ExecutionError
 from synapse_sdk.ray.dashboard import TERMINAL, Dashboard
-from synapse_sdk.ray.errors import ActionTimeoutError, JobFailedError, JobStoppedError
+from synapse_sdk.ray.errors import ActionTimeoutError, JobFailedError, JobNotFoundError, JobStoppedError
 from synapse_sdk.ray.executor_base import RayExecutorBase, entrypoint_of
 from synapse_sdk.ray.remote_errors import rebuild_exception
 from synapse_sdk.ray.side_channel import (
@@ -95,17 +95,43 @@ class RayJobsApiExecutor(RayExecutorBase):
                 resources['entrypoint_num_gpus'] = self.num_gpus
             if self.memory:
                 resources['entrypoint_memory'] = int(self.memory)
-            try:
-                client.submit_job(
-                    entrypoint=f'{self.python} -m {ENTRYPOINT_MODULE}',
-                    runtime_env=runtime_env,
-                    submission_id=job_id,
-                    metadata={'synapse_action': str(request['action_name'] or '')},
-                    **resources,
-                )
-            except RuntimeError as error:
-                raise ClientError(f'Ray refused the job: {error}', details={'job_id': job_id}) from None
+            self._submit_with_retry(
+                client,
+                entrypoint=f'{self.python} -m {ENTRYPOINT_MODULE}',
+                runtime_env=runtime_env,
+                submission_id=job_id,
+                metadata={'synapse_action': str(request['action_name'] or '')},
+                **resources,
+            )
         return job_id
+
+    def _submit_with_retry(self, client: Any, **kwargs: Any) -> None:
+        """Submit, riding out the head's transient refusals (agent not registered yet, dropped connection)."""
+        job_id = kwargs['submission_id']
+        deadline = time.monotonic() + max(self.dashboard.timeout, 90.0)
+        while True:
+            try:
+                client.submit_job(**kwargs)
+                return
+            except RuntimeError as error:
+                transient = 'No available agent' in str(error)
+                if 'already exists' in str(error) and self._exists(job_id):
+                    return  # an earlier attempt got through before its answer was lost
+                if not transient or time.monotonic() >= deadline:
+                    raise ClientError(f'Ray refused the job: {error}', details={'job_id': job_id}) from None
+            except OSError as error:  # requests' ConnectionError: the dashboard dropped the request
+                if self._exists(job_id):
+                    return
+                if time.monotonic() >= deadline:
+                    raise ClientError(f'Ray dashboard dropped the job submission: {error}', status=503) from None
+            time.sleep(0.5)
+
+    def _exists(self, job_id: str) -> bool:
+        try:
+            self.dashboard.job(job_id)
+        except (JobNotFoundError, ClientError):
+            return False
+        return True
 
     # -- inspect -----------------------------------------------------------------------------
     def status(self, job_id: str) -> str:

@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from synapse_sdk.ray.connection import probe
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -42,6 +44,7 @@ class LocalHead:
     dashboard_port: int = field(default_factory=free_port)
     temp_dir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix='rh', dir='/tmp'))
     process: subprocess.Popen[bytes] | None = None
+    _agent_port: int = 0
 
     @property
     def address(self) -> str:
@@ -83,6 +86,7 @@ class LocalHead:
             self.process = subprocess.Popen(
                 cmd, env=self.environ(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        self._agent_port = ports['agent']
         self._wait_ready()
         return self
 
@@ -94,7 +98,8 @@ class LocalHead:
                 raise RuntimeError(f'ray start exited early; see {self.temp_dir}/head.out')
             try:
                 with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
+                    # Jobs are refused until the node's dashboard agent is up as well.
+                    if response.status == 200 and probe('127.0.0.1', self._agent_port, 0.2):
                         return
             except OSError:
                 pass
