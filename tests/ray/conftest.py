@@ -31,7 +31,8 @@ def ray_head() -> Iterator[LocalHead]:
     os.environ['RAY_AUTH_MODE'] = 'disabled'
     os.environ['RAY_ENABLE_UV_RUN_RUNTIME_ENV'] = '0'
     os.environ.pop('RAY_ADDRESS', None)
-    head = LocalHead(num_cpus=2)
+    # One fake GPU (Ray only counts it): GPU requests can be tested for acceptance and refusal.
+    head = LocalHead(num_cpus=2, num_gpus=1)
     head.start()
     try:
         yield head
@@ -75,6 +76,8 @@ actions:
     entrypoint: echo_plugin.actions:greet
   files:
     entrypoint: echo_plugin.actions:files
+  gpu:
+    entrypoint: echo_plugin.actions:gpu
 """
 
 PLUGIN_CODE = """\
@@ -144,6 +147,13 @@ def greet(params, ctx):
 @action(name='files')
 def files(params, ctx):
     return sorted(os.listdir(os.getcwd()))
+
+
+@action(name='gpu')
+def gpu(params, ctx):
+    import ray
+
+    return [str(i) for i in ray.get_gpu_ids()]
 """
 
 

@@ -112,12 +112,23 @@ def test_killed_worker_is_a_clear_error_and_not_retried(connected: LocalHead, ec
     executor.shutdown()
 
 
-def test_gpu_request_refused_up_front_on_a_cpu_cluster(connected: LocalHead, echo_plugin: Path):
+def test_gpu_request_accepted_when_the_cluster_has_one(connected: LocalHead, echo_plugin: Path):
     executor = RayActorExecutor(address=connected.address, working_dir=echo_plugin, num_gpus=1, sinks=[])
+    try:
+        assert executor.execute('echo_plugin.actions:gpu', {}) == ['0']
+    finally:
+        executor.shutdown()  # a warm actor would keep the GPU
+
+
+def test_gpu_request_beyond_the_cluster_refused_up_front(connected: LocalHead, echo_plugin: Path):
+    executor = RayActorExecutor(address=connected.address, working_dir=echo_plugin, num_gpus=2, sinks=[])
     started = time.monotonic()
-    with pytest.raises(ResourceUnavailableError, match='1 GPUs requested.*has 0'):
+    with pytest.raises(ResourceUnavailableError, match='2 GPUs requested.*has 1 in total'):
         executor.execute('echo_plugin.actions:shout', {'text': 'x'})
     assert time.monotonic() - started < 5
+    cpu_only = RayActorExecutor(num_gpus=1)
+    with pytest.raises(ResourceUnavailableError, match='1 GPUs requested.*has 0 in total.*--num-gpus'):
+        cpu_only.check_resources({'CPU': 2.0}, where='a CPU-only cluster')
 
 
 def test_unreachable_cluster_fails_fast_with_a_clear_message(ray_head: LocalHead):
