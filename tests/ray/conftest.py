@@ -78,6 +78,8 @@ actions:
     entrypoint: echo_plugin.actions:files
   gpu:
     entrypoint: echo_plugin.actions:gpu
+  ticker:
+    entrypoint: echo_plugin.actions:ticker
 """
 
 PLUGIN_CODE = """\
@@ -147,6 +149,14 @@ def greet(params, ctx):
 @action(name='files')
 def files(params, ctx):
     return sorted(os.listdir(os.getcwd()))
+
+
+@action(name='ticker')
+def ticker(params, ctx):
+    ctx.set_progress(1, 2, category='tick')
+    time.sleep(float(params.get('pause', 1.5)))
+    ctx.set_progress(2, 2, category='tick')
+    return 'ticked'
 
 
 @action(name='gpu')

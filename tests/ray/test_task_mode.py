@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
-from synapse_sdk.plugins.events import MemorySink
+from synapse_sdk.plugins.events import CallbackSink, MemorySink
 from synapse_sdk.plugins.executors.ray.task import RayActorExecutor, RayTaskExecutor
 from synapse_sdk.plugins.runner import run_plugin
 from synapse_sdk.ray.errors import RemoteError, ResourceUnavailableError, WorkerCrashedError
@@ -52,6 +52,17 @@ def test_function_action_and_warm_actor_reuse(connected: LocalHead, echo_plugin:
     for _ in range(20):
         first.execute('echo_plugin.actions:shout', {'text': 'w'})
     assert (time.perf_counter() - started) / 20 < 0.1  # warm: no new actor per call
+
+
+def test_events_of_a_long_action_arrive_while_it_runs(connected: LocalHead, echo_plugin: Path):
+    arrivals: list[tuple[str, float]] = []
+    sink = CallbackSink(lambda event: arrivals.append((event.kind, time.monotonic())))
+    executor = RayActorExecutor(address=connected.address, working_dir=echo_plugin, sinks=[sink])
+    assert executor.execute('echo_plugin.actions:ticker', {'pause': 2}) == 'ticked'
+    finished = time.monotonic()
+    first_progress = next(at for kind, at in arrivals if kind == 'progress')
+    assert finished - first_progress > 1.0  # seen live, not replayed at the end
+    assert [kind for kind, _ in arrivals].count('progress') == 2
 
 
 def test_working_dir_honours_gitignore_and_synapseignore(connected: LocalHead, echo_plugin: Path):

@@ -11,6 +11,8 @@ import json
 import os
 import tempfile
 import threading
+import time
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,9 +85,13 @@ class RayActorExecutor(RayExecutorBase):
         ray_address: str | None = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         timeout: float | None = None,
+        live_events: bool = True,
+        event_interval: float = 0.25,
         **options: Any,
     ) -> None:
         super().__init__(env, job_id=job_id, **options)
+        self.live_events = live_events
+        self.event_interval = event_interval
         self.address = address or ray_address
         self.connect_timeout = connect_timeout
         self.timeout = timeout
@@ -124,6 +130,7 @@ class RayActorExecutor(RayExecutorBase):
                     runtime_env=runtime_env or None,
                     max_restarts=0,
                     max_task_retries=0,
+                    max_concurrency=2,  # one action at a time, plus event draining
                     **resources,
                 ).remote()
                 _warm_actors[key] = actor
@@ -152,13 +159,12 @@ class RayActorExecutor(RayExecutorBase):
     # -- running -----------------------------------------------------------------------------
     def execute(self, action: Any, params: Any = None) -> Any:
         """Run ``action`` (a class, a decorated function or a ``'pkg.mod:Attr'`` entrypoint)."""
-        import ray
         import ray.exceptions as rex
 
         request = self.make_request(action, params)
         actor = self._ensure_actor()
         try:
-            envelope = ray.get(actor.run.remote(request), timeout=self.timeout)
+            envelope = self._call(actor, request)
         except rex.GetTimeoutError as error:
             raise ActionTimeoutError(
                 f'No result from action {request.get("action_name") or ""} within {self.timeout:g}s',
@@ -180,6 +186,24 @@ class RayActorExecutor(RayExecutorBase):
                 raise cause from None
             raise ExecutionError(f'The Ray worker failed outside the action: {cause or error}') from cause
         return self.finish(envelope)
+
+    def _call(self, actor: Any, request: dict[str, Any]) -> Mapping[str, Any]:
+        """Call ``run``; while a long action runs, fetch its events every ``event_interval`` seconds."""
+        import ray
+
+        if not self.live_events:
+            return ray.get(actor.run.remote(request), timeout=self.timeout)  # type: ignore[no-any-return]
+        request['run_id'] = run_id = uuid.uuid4().hex
+        ref = actor.run.remote(request)
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        while True:
+            wait = self.event_interval if deadline is None else min(self.event_interval, deadline - time.monotonic())
+            ready, _ = ray.wait([ref], timeout=max(0.0, wait))
+            if ready:
+                return ray.get(ref)  # type: ignore[no-any-return]
+            if deadline is not None and time.monotonic() >= deadline:
+                return ray.get(ref, timeout=0)  # type: ignore[no-any-return]  # raises GetTimeoutError
+            self.replay_events(ray.get(actor.drain.remote(run_id)))
 
     def finish(self, envelope: Mapping[str, Any]) -> Any:
         """Replay the worker's events to our sinks in order, then return the result or raise."""
