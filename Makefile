@@ -1,6 +1,6 @@
 # Dev commands in one place. Every target runs through uv against the locked workspace.
 export UV_PYTHON_DOWNLOADS := never
-PY_SMOKE ?= 3.10 3.13
+PY_SMOKE ?= 3.11 3.10 3.13
 
 .PHONY: install format lint typecheck test test-fast wheels smoke bench lock ci
 

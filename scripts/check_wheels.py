@@ -76,8 +76,16 @@ def wheel_problems(wheel: pathlib.Path) -> list[str]:
     return found
 
 
+def find_python(version: str) -> str:
+    """An interpreter for ``version``: pyenv's install if present (its shims hide inactive versions)."""
+    root = pathlib.Path(os.environ.get('PYENV_ROOT', pathlib.Path.home() / '.pyenv')) / 'versions'
+    for candidate in sorted(root.glob(f'{version}.*/bin/python{version}'), reverse=True):
+        return str(candidate)
+    return version
+
+
 def venv(python: str, where: pathlib.Path) -> pathlib.Path:
-    run('uv', 'venv', '--quiet', '--python', python, str(where))
+    run('uv', 'venv', '--quiet', '--python', find_python(python), str(where))
     return where / 'bin' / 'python'
 
 
@@ -103,6 +111,11 @@ def main() -> int:
     if built != expected:
         print(f'expected wheels for {sorted(expected)}, got {sorted(built)}')
         return 1
+    versions = {w.name.split('-')[1] for w in wheels}
+    if len(versions) != 1:
+        print(f'wheels disagree on the version: {sorted(versions)}')
+        return 1
+    (version,) = versions  # pin it: a newer release on the index must never stand in for ours
     problems = [f'{w.name}: {p}' for w in wheels for p in wheel_problems(w)]
     if problems:
         print('\n'.join(problems))
@@ -115,13 +128,13 @@ def main() -> int:
                 if args.only and dist not in args.only:
                     continue
                 py = venv(python, pathlib.Path(tmp) / dist)
-                install(py, dist)
+                install(py, f'{dist}=={version}')
                 run(str(py), '-c', SMOKE, *modules)
                 if dist == 'synapse-sdk-plugins':
                     run(str(py), '-c', RAY_SHIM_HINT)
             if not args.only:
                 py = venv(python, pathlib.Path(tmp) / 'all')
-                install(py, 'synapse-sdk[all]')
+                install(py, f'synapse-sdk[all]=={version}')
                 run(str(py), '-c', SMOKE, *(m for mods in PUBLIC_MODULES.values() for m in mods))
                 run(str(py.parent / 'synapse'), '--version')
     print('wheel checks passed for Python', ', '.join(pythons))

@@ -20,11 +20,22 @@ class PluginEnvironment(Mapping[str, str]):
     """Typed read access to a plugin's environment variables (a read-only string mapping)."""
 
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
-        self._values = {str(k): str(v) for k, v in (values or {}).items()}
+        self._snapshot: dict[str, str] | None = {str(k): str(v) for k, v in (values or {}).items()}
+        self._prefix: str | None = None
 
     @classmethod
     def from_environ(cls, prefix: str = '') -> PluginEnvironment:
-        return cls({k[len(prefix) :]: v for k, v in os.environ.items() if k.startswith(prefix)})
+        """The process environment (keys with ``prefix``, prefix removed), read when first used."""
+        env = cls()
+        env._snapshot, env._prefix = None, prefix
+        return env
+
+    @property
+    def _values(self) -> dict[str, str]:
+        if self._snapshot is None:
+            prefix = self._prefix or ''
+            self._snapshot = {k[len(prefix) :]: v for k, v in os.environ.items() if k.startswith(prefix)}
+        return self._snapshot
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], *, base: Mapping[str, str] | None = None) -> PluginEnvironment:

@@ -37,7 +37,7 @@ class PluginDiscovery:
         config_file: Path | None = None,
     ) -> None:
         self.config = config
-        self.path = Path(path).resolve() if path is not None else None
+        self.path = Path(os.path.abspath(path)) if path is not None else None
         self.config_file = config_file
         self._targets: dict[str, ActionTarget] = dict(targets or {})
 
@@ -47,7 +47,7 @@ class PluginDiscovery:
         """A plugin folder (its ``config.yaml`` or ``synapse.yaml``) or the YAML file itself."""
         from synapse_sdk.plugins.config import find_config_file
 
-        file = find_config_file(path).resolve()
+        file = Path(os.path.realpath(find_config_file(path)))
         stat = file.stat()
         key = (stat.st_mtime_ns, stat.st_size)
         cached = _PATH_CACHE.get(file)

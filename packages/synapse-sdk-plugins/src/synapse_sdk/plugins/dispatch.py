@@ -119,7 +119,11 @@ def load_entrypoint(entrypoint: str, *, plugin_path: str | os.PathLike[str] | No
         if plugin_path is not None:
             _evict_foreign(module_name, Path(plugin_path).resolve())
         try:
-            module = importlib.import_module(module_name)
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError:
+                importlib.invalidate_caches()  # the plugin folder may be newer than the import system's view
+                module = importlib.import_module(module_name)
         except Exception as error:
             raise EntrypointError(
                 f'Cannot import module {module_name!r} of entrypoint {entrypoint!r}: {type(error).__name__}: {error}',
@@ -151,10 +155,9 @@ def plugin_import_path(path: str | os.PathLike[str] | None) -> Iterator[None]:
     if path is None:
         yield
         return
-    folder = str(Path(path).resolve())
+    folder = os.path.abspath(path)
     saved = list(sys.path)
     sys.path.insert(0, folder)
-    importlib.invalidate_caches()
     try:
         yield
     finally:

@@ -1,0 +1,42 @@
+"""``synapse login`` and ``synapse config``: where the SDK finds the platform. Tokens are never printed."""
+
+from __future__ import annotations
+
+import typer
+
+from synapse_sdk.cli.errors import fail, user_errors
+
+app = typer.Typer(help='Platform credentials (host, token, tenant).', no_args_is_help=True)
+
+
+@app.command('login')
+@user_errors
+def login(
+    host: str = typer.Option(..., '--host', help='Platform URL, e.g. https://api.example.com'),
+    token: str = typer.Option(
+        ..., '--token', '-t', help='Access token (or set SYNAPSE_ACCESS_TOKEN).', envvar='SYNAPSE_ACCESS_TOKEN'
+    ),
+    tenant: str | None = typer.Option(None, '--tenant', help='Tenant code, for multi-tenant platforms.'),
+) -> None:
+    """Save host, token and tenant to ~/.synapse/config.json (mode 600)."""
+    from synapse_sdk.core.credentials import Credentials, save_credentials
+
+    if not token.strip():
+        raise fail('the token must not be empty')
+    if not host.startswith(('http://', 'https://')):
+        raise fail(f'--host must start with http:// or https://, got {host!r}')
+    path = save_credentials(Credentials(host=host.rstrip('/'), access_token=token.strip(), tenant=tenant))
+    typer.echo(f'Saved credentials for {host} to {path}')
+
+
+@app.command('show')
+@user_errors
+def show() -> None:
+    """Show the effective settings and where they come from (the token only as set / not set)."""
+    from synapse_sdk.core.credentials import config_path, load_credentials, redact
+
+    creds = load_credentials()
+    typer.echo(f'config file:  {config_path()}')
+    typer.echo(f'host:         {creds.host or "<not set: the embedded local backend is used>"}')
+    typer.echo(f'access token: {redact(creds.access_token)}')
+    typer.echo(f'tenant:       {creds.tenant or "<not set>"}')
