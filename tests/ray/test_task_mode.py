@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,19 +19,21 @@ from synapse_sdk.ray.errors import RemoteError, ResourceUnavailableError, Worker
 from synapse_sdk.ray.secrets import Secret
 from synapse_sdk.ray.testing import LocalHead, free_port
 
+TASK_SECRET = 'task-secret-3b9f0c1e'
+
 
 def test_class_action_runs_in_actor_with_events_in_order_and_language(connected: LocalHead, echo_plugin: Path):
     sink = MemorySink()
     executor = RayActorExecutor(
         address=connected.address,
         working_dir=echo_plugin,
-        env={'API_TOKEN': Secret('tok-123'), 'PLAIN_SETTING': 'plain'},
+        env={'API_TOKEN': Secret(TASK_SECRET), 'PLAIN_SETTING': 'plain'},
         language='ko',
         sinks=[sink],
     )
     result = executor.execute('echo_plugin.actions:EchoAction', {'text': 'hello', 'repeat': 3})
     assert result['text'] == 'hello'
-    assert result['secret_seen'] == 'tok-123' and result['env_seen'] == 'tok-123'
+    assert result['secret_seen'] == TASK_SECRET and result['env_seen'] == TASK_SECRET
     assert result['public_seen'] == 'plain'
     kinds = [e.kind for e in sink.events]
     assert kinds[0] == 'message' and sink.events[0].code == 'PLUGIN_RUN_STARTED'
@@ -38,6 +41,9 @@ def test_class_action_runs_in_actor_with_events_in_order_and_language(connected:
     assert progress == [1, 2, 3]
     assert 'metrics' in kinds and sink.events[-1].code == 'PLUGIN_RUN_COMPLETE'
     assert '실행' in sink.events[0].render('ko') and 'echo' in sink.events[0].render('en')
+    for path in ('/api/v0/actors?detail=1', '/api/v0/tasks?detail=1', '/api/jobs/'):
+        with urllib.request.urlopen(connected.dashboard_address + path, timeout=30) as response:
+            assert TASK_SECRET not in response.read().decode('utf-8'), path
 
 
 def test_function_action_and_warm_actor_reuse(connected: LocalHead, echo_plugin: Path):

@@ -8,6 +8,7 @@ to the result record. Exit code 0 on success, 1 when the action failed.
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -22,6 +23,28 @@ from synapse_sdk.ray.side_channel import (
 )
 
 
+class LogLineSink:
+    """Events as plain ``LEVEL    text`` lines on stderr: the job log has no terminal, so no rich."""
+
+    def __init__(self, language: str | None) -> None:
+        self.language = language
+        self._last_progress: dict[str, float] = {}
+
+    def emit(self, event: Any) -> None:
+        if event.kind == 'progress':
+            key = str(event.data.get('category'))
+            done = event.data.get('current') == event.data.get('total')
+            now = time.monotonic()
+            if not done and now - self._last_progress.get(key, 0.0) < 0.5:
+                return
+            self._last_progress[key] = now
+        sys.stderr.write(f'{event.level.value.upper():<8} {event.render(self.language)}\n')
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        pass
+
+
 def main() -> int:
     try:
         request: dict[str, Any] = read_payload()
@@ -33,12 +56,12 @@ def main() -> int:
         traceback.print_exc()
         return 2
 
-    from synapse_sdk.plugins.events import ConsoleSink, JsonlSink
+    from synapse_sdk.plugins.events import JsonlSink
     from synapse_sdk.ray.worker import run_request
 
     events = JsonlSink(out / EVENTS_FILE)
     try:
-        envelope = run_request(request, [ConsoleSink(language=request.get('language')), events])
+        envelope = run_request(request, [LogLineSink(request.get('language')), events])
     finally:
         events.close()
     sys.stdout.flush()

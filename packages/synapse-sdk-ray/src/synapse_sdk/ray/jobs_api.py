@@ -205,7 +205,7 @@ class RayJobsApiExecutor(RayExecutorBase):
                     details={'job_id': job_id, 'status': status},
                 )
             time.sleep(interval if deadline is None else max(0.0, min(interval, deadline - time.monotonic())))
-            interval = min(interval * 1.5, 0.5)
+            interval = min(interval * 1.5, 0.2)
         return self._outcome(job_id, info, status)
 
     get_result = wait
