@@ -126,3 +126,25 @@ def test_async_client_tails_and_stops_a_running_job(agents):
     lines, job = asyncio.run(scenario())
     assert any('sleeping' in line for line in lines)
     assert job['status'] == 'STOPPED'
+
+
+def test_unknown_job_and_bad_arguments_are_client_errors(agents):
+    with AgentClient(agents['url'], TOKEN) as client:
+        with pytest.raises(ClientError) as missing:
+            client.get_job('no-such-job')
+        assert missing.value.status == 404
+        with pytest.raises(ClientError) as missing_tail:
+            list(client.tail_job_logs('no-such-job', protocol='auto'))
+        assert missing_tail.value.status == 404
+        with pytest.raises(ClientError) as bad_protocol:
+            client.tail_job_logs(agents['greet'], protocol='carrier-pigeon')
+        assert bad_protocol.value.status == 400
+
+
+def test_clients_without_aiohttp_say_how_to_install_it(monkeypatch: pytest.MonkeyPatch):
+    from synapse_sdk.core.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, 'aiohttp', None)
+    with AgentClient('http://127.0.0.1:9', TOKEN) as client, pytest.raises(MissingDependencyError) as caught:
+        client.list_jobs()
+    assert 'pip install "synapse-sdk[ray]"' in str(caught.value)
