@@ -7,6 +7,7 @@ mid-action is reported as :class:`WorkerCrashedError`, not run twice.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import tempfile
@@ -32,10 +33,12 @@ def _upload_directory(path: str, excludes: Sequence[str]) -> str:
     """Pack ``path`` into Ray's object store once; returns its ``gcs://`` URI (content-addressed)."""
     from ray._private.runtime_env.packaging import get_uri_for_directory, upload_package_if_needed
 
-    include_gitignore = os.environ.get('RAY_RUNTIME_ENV_IGNORE_GITIGNORE', '0') != '1'
-    uri = get_uri_for_directory(path, include_gitignore=include_gitignore, excludes=list(excludes))
+    options: dict[str, Any] = {'excludes': list(excludes)}
+    if 'include_gitignore' in inspect.signature(get_uri_for_directory).parameters:  # newer Ray versions ask for it
+        options['include_gitignore'] = os.environ.get('RAY_RUNTIME_ENV_IGNORE_GITIGNORE', '0') != '1'
+    uri = get_uri_for_directory(path, **options)
     with tempfile.TemporaryDirectory(prefix='synapse-pkg-') as scratch:
-        upload_package_if_needed(uri, scratch, path, include_gitignore=include_gitignore, excludes=list(excludes))
+        upload_package_if_needed(uri, scratch, path, **options)
     return str(uri)
 
 
@@ -119,7 +122,9 @@ class RayActorExecutor(RayExecutorBase):
         self.check_resources(cluster_resources(), where=gcs)
         runtime_env = actor_runtime_env(self.build_runtime_env())
         resources = self._resources()
-        key = (gcs, json.dumps(runtime_env, sort_keys=True), json.dumps(resources, sort_keys=True))
+        # The driver's job id changes with every ray.init(): handles from an earlier connection are dead.
+        connection = f'{gcs}/{ray.get_runtime_context().get_job_id()}'
+        key = (connection, json.dumps(runtime_env, sort_keys=True), json.dumps(resources, sort_keys=True))
         with _pool_lock:
             actor = _warm_actors.get(key)
             if actor is None:
