@@ -75,7 +75,10 @@ def test_jobs_list_get_logs_and_token_required(agents):
         ids = {job['submission_id'] for job in client.list_jobs()}
         assert {agents['greet'], agents['sleep']} <= ids
         assert client.get_job(agents['greet'])['submission_id'] == agents['greet']
-        assert any(node['state'] == 'ALIVE' for node in client.list_nodes()['data']['result']['result'])
+        nodes = client.list_nodes()
+        assert any(node['state'] == 'ALIVE' for node in nodes)
+        assert client.get_node(nodes[0]['node_id'])['node_id'] == nodes[0]['node_id']
+        assert isinstance(client.list_tasks(), list)
     with AgentClient(agents['url'], 'wrong-token') as intruder, pytest.raises(ClientError) as caught:
         intruder.list_jobs()
     assert caught.value.status == 401

@@ -146,19 +146,36 @@ def create_app(
     async def stop_job(request: web.Request) -> web.Response:
         return await proxy('POST', f'/api/jobs/{quote(request.match_info["job_id"])}/stop')
 
+    async def state(path: str, one: str | None = None, **filters: Any) -> web.Response:
+        """Ray's state API, unwrapped: a list of records, or one record (404 when absent)."""
+        try:
+            status, body = await backend.call('GET', path, limit=1000, **filters)
+        except Exception as error:
+            return _error(503, f'Ray dashboard {backend.address} is unreachable: {type(error).__name__}')
+        if status != 200:
+            return _json(body, status=status)
+        records = list((((body or {}).get('data') or {}).get('result') or {}).get('result') or [])
+        if one is None:
+            return _json(records)
+        return _json(records[0]) if records else _error(404, f'{one} not found')
+
     async def list_nodes(request: web.Request) -> web.Response:
-        return await proxy('GET', '/api/v0/nodes', limit=1000)
+        return await state('/api/v0/nodes')
 
     async def get_node(request: web.Request) -> web.Response:
         node_id = request.match_info['node_id']
-        return await proxy('GET', '/api/v0/nodes', filter_keys='node_id', filter_predicates='=', filter_values=node_id)
+        return await state(
+            '/api/v0/nodes', f'node {node_id}', filter_keys='node_id', filter_predicates='=', filter_values=node_id
+        )
 
     async def list_tasks(request: web.Request) -> web.Response:
-        return await proxy('GET', '/api/v0/tasks', limit=1000)
+        return await state('/api/v0/tasks')
 
     async def get_task(request: web.Request) -> web.Response:
         task_id = request.match_info['task_id']
-        return await proxy('GET', '/api/v0/tasks', filter_keys='task_id', filter_predicates='=', filter_values=task_id)
+        return await state(
+            '/api/v0/tasks', f'task {task_id}', filter_keys='task_id', filter_predicates='=', filter_values=task_id
+        )
 
     async def tail(request: web.Request) -> web.StreamResponse:
         job_id = request.match_info['job_id']
