@@ -58,6 +58,7 @@ def jobs(ray_head: LocalHead, echo_plugin: Path) -> dict[str, Any]:
         'fail': executor.submit('echo_plugin.actions:fail', {'why': 'broken'}),
         'invalid': executor.submit('echo_plugin.actions:EchoAction', {'repeat': 'many'}),
         'sleep': executor.submit('echo_plugin.actions:sleep', {'seconds': 120}),
+        'files': executor.submit('echo_plugin.actions:files', {}),
     }
     return {'executor': executor, 'ids': ids, 'sink': sink, 'before': before}
 
@@ -72,6 +73,13 @@ def test_params_arrive_byte_identical_and_result_comes_back_through_the_side_cha
     logs = executor.logs(job_id)
     assert 'A' * 1000 not in logs and '$(rm -rf /)' not in logs  # ...the result is not log text
     assert _tree(echo_plugin) == jobs['before']  # nothing written into the plugin folder
+
+
+def test_job_working_dir_honours_gitignore_and_synapseignore(jobs):
+    listing = jobs['executor'].wait(jobs['ids']['files'], timeout=120)
+    assert 'config.yaml' in listing and 'echo_plugin' in listing
+    assert 'big_data' not in listing and 'notes.txt' not in listing
+    assert not any(name.startswith('_synapse_payload') for name in listing)
 
 
 def test_secrets_and_params_never_visible_in_dashboard_or_ray_job_list(jobs, ray_head: LocalHead):

@@ -107,7 +107,18 @@ class LocalHead:
         self.stop()
         raise RuntimeError(f'Ray head not ready after {self.startup_timeout:.0f}s; see {self.temp_dir}/head.out')
 
+    def died(self) -> str | None:
+        """The tail of ``ray start``'s output if the head has exited on its own, else None."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        out = Path(self.temp_dir) / 'head.out'
+        text = out.read_text(encoding='utf-8', errors='replace') if out.exists() else ''
+        return '\n'.join(text.splitlines()[-40:])
+
     def stop(self) -> None:
+        death = self.died()
+        if death is not None:
+            sys.stderr.write(f'Ray head exited unexpectedly (temp dir kept: {self.temp_dir}):\n{death}\n')
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -121,7 +132,8 @@ class LocalHead:
             except (ProcessLookupError, PermissionError):
                 pass
             process.wait(timeout=10)
-        shutil.rmtree(self.temp_dir, ignore_errors=True)
+        if death is None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalHead:
         return self.start()
