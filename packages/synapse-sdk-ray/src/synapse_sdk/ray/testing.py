@@ -64,7 +64,25 @@ class LocalHead:
         env.pop('RAY_ADDRESS', None)
         return env
 
-    def start(self) -> LocalHead:
+    def start(self, attempts: int = 3) -> LocalHead:
+        """Start the head; retried with fresh ports when Ray gives up during start-up.
+
+        On a loaded machine the raylet can miss Ray's fixed 30 s registration window, after which
+        ``ray start`` exits and takes the half-started head down with it.
+        """
+        for attempt in range(1, attempts + 1):
+            self._launch()
+            if self._wait_ready():
+                return self
+            reason = self.died() or 'not ready in time'
+            self.stop(keep_logs=attempt == attempts)
+            if attempt == attempts:
+                raise RuntimeError(f'Ray head did not start after {attempts} attempts:\n{reason}')
+            self.gcs_port, self.dashboard_port = free_port(), free_port()
+            self.temp_dir = tempfile.mkdtemp(prefix='rh', dir='/tmp')
+        return self
+
+    def _launch(self) -> None:
         ports = {name: free_port() for name in ('om', 'nm', 'client', 'agent', 'agent_grpc', 'metrics', 'renv')}
         worker_low = 20000 + (self.gcs_port % 200) * 100
         cmd = [
@@ -82,41 +100,47 @@ class LocalHead:
             '--num-cpus', str(self.num_cpus), '--num-gpus', str(self.num_gpus),
             '--temp-dir', self.temp_dir,
         ]  # fmt: skip
-        with open(Path(self.temp_dir) / 'head.out', 'wb') as log:  # the child keeps its own descriptor
+        with open(self._out, 'wb') as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 cmd, env=self.environ(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         self._agent_port = ports['agent']
-        self._wait_ready()
-        return self
 
-    def _wait_ready(self) -> None:
+    @property
+    def _out(self) -> Path:
+        return Path(self.temp_dir) / 'head.out'
+
+    def _wait_ready(self) -> bool:
+        """True once ``ray start`` reported success and the dashboard and node agent answer."""
         deadline = time.monotonic() + self.startup_timeout
         url = f'{self.dashboard_address}/api/jobs/'
         while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f'ray start exited early; see {self.temp_dir}/head.out')
+            if self.process is None or self.process.poll() is not None:
+                return False
+            started = 'Ray runtime started' in self._out.read_text(encoding='utf-8', errors='replace')
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    # Jobs are refused until the node's dashboard agent is up as well.
-                    if response.status == 200 and probe('127.0.0.1', self._agent_port, 0.2):
-                        return
+                if started:
+                    with urllib.request.urlopen(url, timeout=2) as response:
+                        # Jobs are refused until the node's dashboard agent is up as well.
+                        if response.status == 200 and probe('127.0.0.1', self._agent_port, 0.2):
+                            return True
             except OSError:
                 pass
             time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f'Ray head not ready after {self.startup_timeout:.0f}s; see {self.temp_dir}/head.out')
+        return False
 
     def died(self) -> str | None:
         """The tail of ``ray start``'s output if the head has exited on its own, else None."""
         if self.process is None or self.process.poll() is None:
             return None
-        out = Path(self.temp_dir) / 'head.out'
-        text = out.read_text(encoding='utf-8', errors='replace') if out.exists() else ''
+        text = self._out.read_text(encoding='utf-8', errors='replace') if self._out.exists() else ''
         return '\n'.join(text.splitlines()[-40:])
 
-    def stop(self) -> None:
+    def stop(self, *, keep_logs: bool | None = None) -> None:
+        """Stop the head by its PID (and its session). Logs are kept when it died on its own."""
         death = self.died()
+        if keep_logs is None:
+            keep_logs = death is not None
         if death is not None:
             sys.stderr.write(f'Ray head exited unexpectedly (temp dir kept: {self.temp_dir}):\n{death}\n')
         process, self.process = self.process, None
@@ -132,7 +156,7 @@ class LocalHead:
             except (ProcessLookupError, PermissionError):
                 pass
             process.wait(timeout=10)
-        if death is None:
+        if not keep_logs:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalHead:
