@@ -26,8 +26,23 @@ NAMESPACES = ('synapse_sdk', 'synapse_sdk/utils')
 
 # distribution -> modules a user imports from it
 PUBLIC_MODULES: dict[str, list[str]] = {
-    'synapse-sdk-core': ['synapse_sdk.core', 'synapse_sdk.i18n', 'synapse_sdk.utils.file'],
-    'synapse-sdk-plugins': ['synapse_sdk.plugins'],
+    'synapse-sdk-core': [
+        'synapse_sdk.core',
+        'synapse_sdk.i18n',
+        'synapse_sdk.utils.file',
+        'synapse_sdk.clients.backend',
+        'synapse_sdk.clients.local',
+        'synapse_sdk.clients.factory',
+    ],
+    'synapse-sdk-plugins': [
+        'synapse_sdk.plugins',
+        'synapse_sdk.plugins.runner',
+        'synapse_sdk.plugins.actions.train',
+        'synapse_sdk.plugins.actions.export',
+        'synapse_sdk.plugins.actions.upload',
+        'synapse_sdk.plugins.actions.to_task',
+        'synapse_sdk.plugins.upload',
+    ],
     'synapse-sdk-storage': ['synapse_sdk.utils.storage'],
     'synapse-sdk-converters': ['synapse_sdk.utils.converters'],
     'synapse-sdk-ray': ['synapse_sdk.ray'],

@@ -14,6 +14,7 @@ import typer
 COMMAND_GROUPS: list[tuple[str, str]] = [
     ('plugin', 'synapse_sdk.cli.plugin'),
     ('config', 'synapse_sdk.cli.auth'),
+    ('model', 'synapse_sdk.cli.model'),
     ('job', 'synapse_sdk.cli.job'),
     ('agent', 'synapse_sdk.cli.agent'),
 ]

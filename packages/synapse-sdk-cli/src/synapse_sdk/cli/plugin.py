@@ -160,3 +160,12 @@ def create(
 
     root = create_plugin(path, name=name, code=code, category=category, description=description)
     typer.echo(f'Created {root}. Next: cd {root} && synapse plugin list')
+
+
+def _register_backend_commands() -> None:
+    from synapse_sdk.cli.backend_commands import register
+
+    register(None, None, app)  # synapse plugin publish
+
+
+_register_backend_commands()

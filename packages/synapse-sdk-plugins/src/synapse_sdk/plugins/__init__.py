@@ -86,6 +86,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from synapse_sdk.i18n import LocalizedMessage, LogLevel, LogMessageCode
     from synapse_sdk.plugins.action import BaseAction
+    from synapse_sdk.plugins.actions.export import BaseExportAction
+    from synapse_sdk.plugins.actions.to_task import ToTaskAction
+    from synapse_sdk.plugins.actions.train import BaseTrainAction
+    from synapse_sdk.plugins.actions.upload import BaseUploadAction
     from synapse_sdk.plugins.config import ActionConfig, PluginConfig
     from synapse_sdk.plugins.context import PluginEnvironment, RuntimeContext
     from synapse_sdk.plugins.decorators import action

@@ -59,18 +59,32 @@ def unreachable(what: str, address: str, timeout: float) -> ClusterUnreachableEr
     )
 
 
-def connect(address: str | None = None, *, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> str:
-    """Make sure this process is a Ray driver; returns the GCS address it is connected to.
+def _same_cluster(requested: str, connected: str) -> bool:
+    """Whether ``requested`` names the cluster at GCS address ``connected`` (hosts may be spelt differently)."""
+    wanted = host_port(requested, 6379)
+    have = host_port(connected, 6379)
+    if wanted is None or have is None or requested.startswith('ray://'):
+        return True
+    return wanted[1] == have[1] and probe(*have, 1.0)
 
-    An already-initialised Ray is reused as is.
+
+def connect(address: str | None = None, *, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> str:
+    """Make sure this process is a Ray driver of the cluster at ``address``; returns its GCS address.
+
+    An existing connection is reused when it is to that cluster (or no address was asked for);
+    a connection to another cluster, or to one that has gone away, is replaced.
     """
     global _connected_address
     import ray
 
     with _lock:
-        if ray.is_initialized():
-            return _connected_address or str(ray.get_runtime_context().gcs_address)
         target = resolve_address(address)
+        if ray.is_initialized():
+            current = _connected_address or str(ray.get_runtime_context().gcs_address)
+            if target is None or _same_cluster(target, current):
+                return current
+            ray.shutdown()
+            _connected_address = None
         if target is not None:
             endpoint = host_port(target, 10001 if target.startswith('ray://') else 6379)
             if endpoint is not None and not probe(*endpoint, timeout):
