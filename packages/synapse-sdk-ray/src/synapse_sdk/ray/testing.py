@@ -129,6 +129,22 @@ class LocalHead:
             time.sleep(0.5)
         return False
 
+    def _disconnect_driver(self) -> None:
+        """Leave the cluster first if this process is its driver.
+
+        Otherwise Ray's core worker notices the GCS is gone and, after about a minute, ends the
+        whole process (a test session included) without a word.
+        """
+        ray = sys.modules.get('ray')
+        if ray is None or not ray.is_initialized():
+            return
+        try:
+            connected = str(ray.get_runtime_context().gcs_address)
+        except Exception:
+            connected = ''
+        if connected.rsplit(':', 1)[-1] == str(self.gcs_port):
+            ray.shutdown()
+
     def died(self) -> str | None:
         """The tail of ``ray start``'s output if the head has exited on its own, else None."""
         if self.process is None or self.process.poll() is None:
@@ -143,6 +159,7 @@ class LocalHead:
             keep_logs = death is not None
         if death is not None:
             sys.stderr.write(f'Ray head exited unexpectedly (temp dir kept: {self.temp_dir}):\n{death}\n')
+        self._disconnect_driver()
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
