@@ -17,6 +17,8 @@ COMMAND_GROUPS: list[tuple[str, str]] = [
     ('model', 'synapse_sdk.cli.model'),
     ('storage', 'synapse_sdk.cli.storage'),
     ('dataset', 'synapse_sdk.cli.dataset'),
+    ('job', 'synapse_sdk.cli.job'),
+    ('agent', 'synapse_sdk.cli.agent'),
 ]
 
 app = typer.Typer(

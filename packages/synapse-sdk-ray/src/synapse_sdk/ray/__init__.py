@@ -1,1 +1,30 @@
-"""Run Synapse plugins on Ray: actor tasks, Jobs API and a self-hostable agent."""
+"""Run Synapse plugins on Ray: actor tasks, Jobs API and a self-hostable agent.
+
+Importing this package does not import Ray; the names below load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
+    from synapse_sdk.ray.secrets import Secret
+    from synapse_sdk.ray.task import RayActorExecutor, RayTaskExecutor
+
+_LAZY = {
+    'RayActorExecutor': 'synapse_sdk.ray.task',
+    'RayTaskExecutor': 'synapse_sdk.ray.task',
+    'RayJobsApiExecutor': 'synapse_sdk.ray.jobs_api',
+    'Secret': 'synapse_sdk.ray.secrets',
+}
+
+__all__ = ['RayActorExecutor', 'RayJobsApiExecutor', 'RayTaskExecutor', 'Secret']
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    return getattr(importlib.import_module(module), name)

@@ -1,16 +1,13 @@
 """The category examples run unchanged as Ray actor tasks and Ray jobs against the embedded backend.
 
 Workers reach the same LocalBackend through ``SYNAPSE_HOME`` in the run's environment (SQLite in
-WAL mode is safe for the driver and the workers writing at once). One Ray head for this module,
-started on loopback and stopped by PID (``synapse_sdk.ray.testing.LocalHead``). Moved into
-``tests/ray``, this file can drop its ``ray_head`` fixture and share that folder's session head.
+WAL mode is safe for the driver and the workers writing at once). The Ray head is the session's
+(``tests/ray/conftest.py``).
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +18,6 @@ from synapse_sdk.plugins.runner import run_plugin
 
 pytestmark = pytest.mark.ray
 EXAMPLES = Path(__file__).resolve().parents[2] / 'examples'
-
-
-@pytest.fixture(scope='module')
-def ray_head() -> Iterator[Any]:
-    try:
-        testing = importlib.import_module('synapse_sdk.ray.testing')
-    except ModuleNotFoundError:
-        if os.environ.get('CI'):
-            pytest.fail('synapse-sdk-ray is not installed', pytrace=False)
-        pytest.skip('synapse-sdk-ray (Ray execution issue) is not merged yet')
-    os.environ['RAY_AUTH_MODE'] = 'disabled'
-    os.environ['RAY_ENABLE_UV_RUN_RUNTIME_ENV'] = '0'
-    with testing.LocalHead(num_cpus=2) as local_head:
-        yield local_head
 
 
 @pytest.fixture

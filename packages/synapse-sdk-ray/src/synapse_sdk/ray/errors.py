@@ -1,0 +1,82 @@
+"""Errors of Ray execution. Each derives from the SDK's base and from the closest builtin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from synapse_sdk.core.errors import ClientError, ConfigError, NotFoundError, SynapseError
+from synapse_sdk.plugins.errors import ExecutionError
+
+
+class ClusterUnreachableError(ClientError):
+    """No Ray cluster answered at the address within the connect timeout."""
+
+
+class ResourceUnavailableError(ConfigError):
+    """The request asks for resources (GPUs, CPUs, memory) the cluster does not have at all."""
+
+
+class WorkerCrashedError(ExecutionError):
+    """The Ray worker running the action died (killed, out of memory, node lost). Never retried."""
+
+
+class EnvironmentSetupError(ExecutionError):
+    """Ray could not build the runtime_env (a requirement failed to install, the package is too big...)."""
+
+
+class JobFailedError(ExecutionError):
+    """A Ray job ended in FAILED without an error record from the action (setup or crash)."""
+
+
+class JobStoppedError(ExecutionError):
+    """A Ray job was stopped before it finished."""
+
+
+class JobNotFoundError(NotFoundError):
+    """No job with this id exists on the cluster."""
+
+
+class ActionTimeoutError(SynapseError, TimeoutError):
+    """Waiting for a result ran out of time; a job keeps running (stop it with ``stop()``)."""
+
+
+JobTimeoutError = ActionTimeoutError
+
+
+class RemoteError(SynapseError, RuntimeError):
+    """An exception raised on a worker whose class cannot be rebuilt here.
+
+    ``remote_type`` is the qualified class name, ``remote_traceback`` the worker's traceback.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        remote_type: str,
+        remote_traceback: str = '',
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, details={'remote_type': remote_type, **(details or {})})
+        self.remote_type = remote_type
+        self.remote_traceback = remote_traceback
+
+    def __str__(self) -> str:
+        head = f'{self.remote_type}: {self.message}'
+        return f'{head}\n\nRemote traceback:\n{self.remote_traceback}' if self.remote_traceback else head
+
+
+__all__ = [
+    'ActionTimeoutError',
+    'ClusterUnreachableError',
+    'EnvironmentSetupError',
+    'ExecutionError',
+    'JobFailedError',
+    'JobNotFoundError',
+    'JobStoppedError',
+    'JobTimeoutError',
+    'RemoteError',
+    'ResourceUnavailableError',
+    'WorkerCrashedError',
+]

@@ -1,0 +1,172 @@
+"""Build a Ray runtime_env from a plugin folder.
+
+The plugin's code (``working_dir``, minus ``.gitignore``/``.synapseignore``/``.rayignore`` matches
+and the usual clutter), its ``requirements.txt`` under ``pip`` or ``uv``, the wheels it ships in
+``wheels/``, its public env vars and, on request, the SDK's own wheels (``include_sdk``).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synapse_sdk.core.errors import ConfigError
+from synapse_sdk.utils.file import read_requirements
+
+# Never worth shipping to a worker; Ray uploads them unless told not to.
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    '.git',
+    '.hg',
+    '.venv',
+    'venv',
+    '__pycache__',
+    '*.pyc',
+    '.mypy_cache',
+    '.pytest_cache',
+    '.ruff_cache',
+    '.tox',
+    'node_modules',
+    '.synapse_params.json',
+    '.synapseignore',
+)
+IGNORE_FILE = '.synapseignore'
+WORKING_DIR_VAR = '${RAY_RUNTIME_ENV_CREATE_WORKING_DIR}'
+PACKAGE_MANAGERS = ('pip', 'uv')
+
+
+def read_ignore_file(path: Path) -> list[str]:
+    """gitignore-style patterns of ``path`` (comments and blanks dropped); empty when absent."""
+    if not path.is_file():
+        return []
+    patterns = []
+    for raw in path.read_text(encoding='utf-8').splitlines():
+        line = raw.strip()
+        if line and not line.startswith('#'):
+            patterns.append(line)
+    return patterns
+
+
+def plugin_excludes(working_dir: str | os.PathLike[str], extra: Sequence[str] = ()) -> list[str]:
+    """Patterns Ray must skip when packing ``working_dir`` (Ray itself honours ``.gitignore``)."""
+    patterns = [*DEFAULT_EXCLUDES, *read_ignore_file(Path(working_dir) / IGNORE_FILE), *extra]
+    return list(dict.fromkeys(patterns))
+
+
+@dataclass
+class PluginSettings:
+    """What a plugin's ``config.yaml`` says about how to build its environment."""
+
+    package_manager: str = 'pip'
+    package_manager_options: list[str] = field(default_factory=list)
+    wheels_dir: str = 'wheels'
+    env: dict[str, Any] = field(default_factory=dict)
+    runtime_env: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+
+
+def read_plugin_settings(working_dir: str | os.PathLike[str] | None) -> PluginSettings:
+    """Settings from ``<working_dir>/config.yaml``; defaults when there is none."""
+    if working_dir is None:
+        return PluginSettings()
+    config_file = Path(working_dir) / 'config.yaml'
+    if not config_file.is_file():
+        return PluginSettings()
+    import yaml
+
+    data = yaml.safe_load(config_file.read_text(encoding='utf-8')) or {}
+    if not isinstance(data, Mapping):
+        return PluginSettings()
+    manager = data.get('package_manager') or 'pip'
+    manager = getattr(manager, 'value', manager)
+    options = data.get('package_manager_options') or []
+    if isinstance(options, str):
+        options = shlex.split(options)
+    return PluginSettings(
+        package_manager=str(manager),
+        package_manager_options=[str(o) for o in options],
+        wheels_dir=str(data.get('wheels_dir') or 'wheels'),
+        env=dict(data.get('env') or {}),
+        runtime_env=dict(data.get('runtime_env') or {}),
+        name=str(data['code']) if data.get('code') else (str(data['name']) if data.get('name') else None),
+    )
+
+
+def _requirements(path: Path | None) -> tuple[list[str], list[str]]:
+    """``(packages, installer options)`` of a requirements file."""
+    if path is None:
+        return [], []
+    lines = read_requirements(path) or []
+    packages: list[str] = []
+    options: list[str] = []
+    for line in lines:
+        if line.startswith('-'):
+            options.extend(shlex.split(line))
+        else:
+            packages.append(line)
+    return packages, options
+
+
+def build_runtime_env(
+    *,
+    working_dir: str | os.PathLike[str] | None = None,
+    runtime_env: Mapping[str, Any] | None = None,
+    requirements_file: str | os.PathLike[str] | None = None,
+    package_manager: str | None = None,
+    package_manager_options: Sequence[str] | None = None,
+    wheels_dir: str | None = None,
+    env_vars: Mapping[str, str] | None = None,
+    sdk_wheels: Sequence[str | os.PathLike[str]] = (),
+) -> dict[str, Any]:
+    """A runtime_env dict with ``working_dir`` as a local path (the Jobs API uploads it).
+
+    Settings not given fall back to the plugin's ``config.yaml``; the user's ``runtime_env`` wins
+    over anything derived here.
+    """
+    settings = read_plugin_settings(working_dir)
+    result: dict[str, Any] = copy.deepcopy(dict(settings.runtime_env))
+    result.update(copy.deepcopy(dict(runtime_env or {})))
+
+    root = Path(working_dir).resolve() if working_dir is not None else None
+    if root is not None:
+        if not root.is_dir():
+            raise ConfigError(f'working_dir {root} is not a folder', details={'working_dir': str(root)})
+        result.setdefault('working_dir', str(root))
+        result['excludes'] = plugin_excludes(root, result.get('excludes') or ())
+
+    manager = str(getattr(package_manager, 'value', package_manager) or settings.package_manager)
+    if manager not in PACKAGE_MANAGERS:
+        raise ConfigError(f'package_manager must be one of {", ".join(PACKAGE_MANAGERS)}, not {manager!r}')
+    req_path = Path(requirements_file) if requirements_file else (root / 'requirements.txt' if root else None)
+    if requirements_file and not Path(requirements_file).is_file():
+        raise ConfigError(f'requirements file {requirements_file} does not exist')
+    packages, options = _requirements(req_path)
+    wheels = root / (wheels_dir or settings.wheels_dir) if root else None
+    if wheels is not None and wheels.is_dir():
+        rel = wheels.relative_to(root) if root else wheels
+        packages += [f'{WORKING_DIR_VAR}/{rel.as_posix()}/{whl.name}' for whl in sorted(wheels.glob('*.whl'))]
+    options += list(
+        package_manager_options if package_manager_options is not None else settings.package_manager_options
+    )
+    if packages or options:
+        section = result.get(manager) or {}
+        if isinstance(section, (list, tuple)):
+            section = {'packages': list(section)}
+        section = dict(section)
+        section['packages'] = list(dict.fromkeys([*section.get('packages', []), *packages]))
+        option_key = 'pip_install_options' if manager == 'pip' else 'uv_pip_install_options'
+        if options:
+            section[option_key] = list(dict.fromkeys([*section.get(option_key, []), *options]))
+        result[manager] = section
+
+    merged_env = {str(k): str(v) for k, v in (result.get('env_vars') or {}).items()}
+    merged_env.update(env_vars or {})
+    if merged_env:
+        result['env_vars'] = merged_env
+    if sdk_wheels:
+        result['py_modules'] = [*result.get('py_modules', []), *(str(Path(w)) for w in sdk_wheels)]
+    return result

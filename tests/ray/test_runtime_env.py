@@ -1,0 +1,119 @@
+"""The runtime_env built from a plugin folder, secret handling and error transport (no cluster needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from synapse_sdk.core.errors import ConfigError
+from synapse_sdk.core.version import sdk_version
+from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
+from synapse_sdk.ray.errors import RemoteError
+from synapse_sdk.ray.executor_base import RayExecutorBase
+from synapse_sdk.ray.remote_errors import describe_exception, rebuild_exception
+from synapse_sdk.ray.runtime_env import WORKING_DIR_VAR, build_runtime_env
+from synapse_sdk.ray.sdk_wheels import WORKER_DISTS
+from synapse_sdk.ray.secrets import Secret, split_env
+
+
+def _plugin(tmp_path: Path, manager: str = 'pip') -> Path:
+    (tmp_path / 'config.yaml').write_text(
+        f'name: p\ncode: p\nversion: 1.0.0\ncategory: custom\npackage_manager: {manager}\n'
+        'env:\n  FROM_CONFIG: yes-please\nactions:\n  a:\n    entrypoint: p.m:A\n',
+        encoding='utf-8',
+    )
+    (tmp_path / 'requirements.txt').write_text(
+        '# deps\nnumpy>=1.20\n--extra-index-url https://example.invalid/simple\nrequests==2.32.0  # pinned\n',
+        encoding='utf-8',
+    )
+    (tmp_path / 'wheels').mkdir()
+    (tmp_path / 'wheels' / 'mylib-1.0-py3-none-any.whl').write_bytes(b'PK')
+    (tmp_path / '.synapseignore').write_text('# local only\ndata/\n*.ckpt\n', encoding='utf-8')
+    return tmp_path
+
+
+def test_pip_requirements_options_wheels_and_excludes(tmp_path: Path):
+    env = build_runtime_env(working_dir=_plugin(tmp_path), env_vars={'A': '1'})
+    assert env['working_dir'] == str(tmp_path.resolve())
+    assert env['pip']['packages'] == [
+        'numpy>=1.20',
+        'requests==2.32.0',
+        f'{WORKING_DIR_VAR}/wheels/mylib-1.0-py3-none-any.whl',
+    ]
+    assert env['pip']['pip_install_options'] == ['--extra-index-url', 'https://example.invalid/simple']
+    assert {'.git', '.venv', '__pycache__', 'data/', '*.ckpt'} <= set(env['excludes'])
+    assert env['env_vars'] == {'A': '1'}
+
+
+def test_uv_package_manager_from_config_and_user_runtime_env_wins(tmp_path: Path):
+    env = build_runtime_env(
+        working_dir=_plugin(tmp_path, 'uv'),
+        runtime_env={'env_vars': {'B': '2'}, 'uv': ['extra-pkg'], 'working_dir': 'gcs://given.zip'},
+        package_manager_options=['--no-cache'],
+    )
+    assert 'pip' not in env
+    assert env['uv']['packages'][0] == 'extra-pkg' and 'numpy>=1.20' in env['uv']['packages']
+    assert env['uv']['uv_pip_install_options'] == ['--extra-index-url', 'https://example.invalid/simple', '--no-cache']
+    assert env['working_dir'] == 'gcs://given.zip' and env['env_vars'] == {'B': '2'}
+
+
+def test_bad_settings_are_config_errors(tmp_path: Path):
+    with pytest.raises(ConfigError, match='package_manager'):
+        build_runtime_env(working_dir=_plugin(tmp_path), package_manager='conda')
+    with pytest.raises(ConfigError, match='not a folder'):
+        build_runtime_env(working_dir=tmp_path / 'missing')
+
+
+def test_secrets_never_reach_the_runtime_env(tmp_path: Path):
+    executor = RayExecutorBase(
+        {'API_TOKEN': 't', 'AWS_SECRET_ACCESS_KEY': 's', 'MY_SETTING': Secret('hidden'), 'LEVEL': 'debug'},
+        working_dir=_plugin(tmp_path),
+        runtime_env={'env_vars': {'API_TOKEN': 't'}},
+        secrets={'DB_URL': 'postgres://u:p@h/db'},
+        include_credentials=False,
+    )
+    env_vars = executor.build_runtime_env()['env_vars']
+    assert env_vars == {'FROM_CONFIG': 'yes-please', 'LEVEL': 'debug'}
+    assert executor.secret_env == {
+        'API_TOKEN': 't',
+        'AWS_SECRET_ACCESS_KEY': 's',
+        'MY_SETTING': 'hidden',
+        'DB_URL': 'postgres://u:p@h/db',
+    }
+    assert 'hidden' not in repr(Secret('hidden'))
+    public, secret = split_env({'PASSWORD': 'x', 'HOST': 'h'})
+    assert public == {'HOST': 'h'} and secret == {'PASSWORD': 'x'}
+
+
+def test_include_sdk_ships_the_sdk_wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    version = sdk_version()
+    for dist in WORKER_DISTS:
+        (tmp_path / f'{dist}-{version}-py3-none-any.whl').write_bytes(b'PK')
+    monkeypatch.setenv('SYNAPSE_SDK_WHEELS', str(tmp_path))
+    env = RayExecutorBase(include_sdk=True, include_credentials=False).build_runtime_env()
+    assert sorted(Path(p).name for p in env['py_modules']) == sorted(
+        f'{dist}-{version}-py3-none-any.whl' for dist in WORKER_DISTS
+    )
+
+
+def test_remote_errors_come_back_typed():
+    try:
+        try:
+            raise KeyError('missing')
+        except KeyError as inner:
+            raise ExecutionError('Action failed', original=inner) from inner
+    except ExecutionError as error:
+        rebuilt = rebuild_exception(describe_exception(error))
+    assert type(rebuilt) is ExecutionError and str(rebuilt) == 'Action failed'
+    assert isinstance(rebuilt.__cause__, KeyError) and rebuilt.original is rebuilt.__cause__
+    assert 'raise KeyError' in rebuilt.__cause__.remote_traceback  # type: ignore[attr-defined]
+
+    invalid = rebuild_exception(describe_exception(ParamsValidationError('a', [{'loc': ('x',), 'msg': 'bad'}])))
+    assert isinstance(invalid, ParamsValidationError) and invalid.errors == [{'loc': ['x'], 'msg': 'bad'}]
+
+    class Custom(Exception):
+        pass
+
+    unknown = rebuild_exception(describe_exception(Custom('odd')))
+    assert isinstance(unknown, RemoteError) and unknown.remote_type.endswith('Custom') and 'odd' in str(unknown)
