@@ -35,6 +35,8 @@ bench:              ## side-by-side benchmarks (not part of the test run); each 
 	uv run python benchmarks/backend/bench_backend.py
 	uv run python benchmarks/storage/bench_s3.py
 	uv run python benchmarks/converters/run.py
+	uv run python benchmarks/ray/bench_actor.py
+	uv run python benchmarks/ray/bench_jobs.py
 
 lock:
 	uv lock
