@@ -10,7 +10,7 @@ from typing import Any
 from synapse_sdk.utils.converters.errors import ConverterError
 from synapse_sdk.utils.converters.imagesize import image_size
 from synapse_sdk.utils.converters.layout import ImageMode
-from synapse_sdk.utils.converters.model import Item
+from synapse_sdk.utils.converters.model import Box, Item
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
 
@@ -97,6 +97,25 @@ class Writer(ABC):
 
     def counted(self, split: str, kind: str) -> None:
         self.summary.count(split or 'all', kind)
+
+    def box_outside(self, ann: Box, item: Item) -> None:
+        self.report.skipped(
+            'box lies outside the image or has no area', item=item.name, file=item.source or None, annotation=ann.id
+        )
+
+    def box_clipped(self, ann: Box, item: Item) -> None:
+        self.report.changed('box clipped to the image', item=item.name, file=item.source or None, annotation=ann.id)
+
+    def clip_box(self, ann: Box, item: Item, width: float, height: float) -> tuple[float, float, float, float] | None:
+        """``ann`` clipped to the image as ``(x0, y0, x1, y1)`` (reported); ``None`` when nothing is left."""
+        x0, y0 = max(ann.x, 0.0), max(ann.y, 0.0)
+        x1, y1 = min(ann.x + ann.w, width), min(ann.y + ann.h, height)
+        if x1 - x0 <= 0 or y1 - y0 <= 0:
+            self.box_outside(ann, item)
+            return None
+        if (x0, y0, x1, y1) != (ann.x, ann.y, ann.x + ann.w, ann.y + ann.h):
+            self.box_clipped(ann, item)
+        return x0, y0, x1, y1
 
     def ensure_size(self, item: Item) -> bool:
         """Fill ``item.width``/``height`` from the image header; report and return False if impossible."""

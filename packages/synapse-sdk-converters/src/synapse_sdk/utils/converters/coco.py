@@ -350,20 +350,10 @@ class COCOWriter(Writer):
     def _annotation(self, ann: Annotation, item: Item, image_id: int) -> dict[str, Any] | None:
         width, height = item.width or 0, item.height or 0
         if isinstance(ann, Box):
-            x0, y0 = max(ann.x, 0.0), max(ann.y, 0.0)
-            x1, y1 = min(ann.x + ann.w, width), min(ann.y + ann.h, height)
-            if x1 - x0 <= 0 or y1 - y0 <= 0:
-                self.report.skipped(
-                    'box lies outside the image or has no area',
-                    item=item.name,
-                    file=item.source or None,
-                    annotation=ann.id,
-                )
+            clipped = self.clip_box(ann, item, width, height)
+            if clipped is None:
                 return None
-            if (x0, y0, x1, y1) != (ann.x, ann.y, ann.x + ann.w, ann.y + ann.h):
-                self.report.changed(
-                    'box clipped to the image', item=item.name, file=item.source or None, annotation=ann.id
-                )
+            x0, y0, x1, y1 = clipped
             box = (x0, y0, x1 - x0, y1 - y0)
             return self._record(ann.label, ann.attrs, image_id, box, box[2] * box[3], [], item.split, 'bbox')
         if isinstance(ann, Polygon):

@@ -269,12 +269,10 @@ class VOCWriter(Writer):
         cxmin, cymin = max(xmin, 1), max(ymin, 1)
         cxmax, cymax = min(xmax, width), min(ymax, height)
         if cxmax < cxmin or cymax < cymin:
-            self.report.skipped(
-                'box lies outside the image or has no area', item=item.name, file=item.source or None, annotation=ann.id
-            )
+            self.box_outside(ann, item)
             return None
         if (cxmin, cymin, cxmax, cymax) != (xmin, ymin, xmax, ymax):
-            self.report.changed('box clipped to the image', item=item.name, file=item.source or None, annotation=ann.id)
+            self.box_clipped(ann, item)
         self.classes.id(ann.label)
         self.counted(item.split, 'bbox')
         head = self._heads.get(ann.label)

@@ -275,20 +275,10 @@ class YOLOWriter(Writer):
     def _row(self, ann: Annotation, item: Item, width: int, height: int) -> str | None:
         split = item.split
         if isinstance(ann, Box):
-            x0, y0 = max(ann.x, 0.0), max(ann.y, 0.0)
-            x1, y1 = min(ann.x + ann.w, width), min(ann.y + ann.h, height)
-            if x1 - x0 <= 0 or y1 - y0 <= 0:
-                self.report.skipped(
-                    'box lies outside the image or has no area',
-                    item=item.name,
-                    file=item.source or None,
-                    annotation=ann.id,
-                )
+            box = self.clip_box(ann, item, width, height)
+            if box is None:
                 return None
-            if (x0, y0, x1, y1) != (ann.x, ann.y, ann.x + ann.w, ann.y + ann.h):
-                self.report.changed(
-                    'box clipped to the image', item=item.name, file=item.source or None, annotation=ann.id
-                )
+            x0, y0, x1, y1 = box
             self.losses.attrs(ann)
             self.counted(split, 'bbox')
             cid = self.classes.id(ann.label)
