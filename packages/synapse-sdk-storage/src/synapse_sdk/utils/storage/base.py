@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, model_validator
 
 from synapse_sdk.utils.storage.errors import (
     StorageConfigError,
@@ -46,6 +46,22 @@ Progress = Callable[[int, int], None]
 """``progress(done, total)``: files finished so far out of the batch."""
 
 _CHUNK = 1024 * 1024
+
+
+class ProviderConfig(BaseModel):
+    """Base of the provider configuration models: ``key_aliases`` maps other spellings to our keys."""
+
+    key_aliases: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @model_validator(mode='before')
+    @classmethod
+    def _rename_aliases(cls, data: Any) -> Any:
+        if isinstance(data, dict) and cls.key_aliases:
+            data = dict(data)
+            for old, new in cls.key_aliases:
+                if old in data and new not in data:
+                    data[new] = data.pop(old)
+        return data
 
 
 class StorageOptions(BaseModel):

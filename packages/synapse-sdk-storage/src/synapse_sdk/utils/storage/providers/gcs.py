@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field
 
-from synapse_sdk.utils.storage.base import FsspecStorage
+from synapse_sdk.utils.storage.base import FsspecStorage, ProviderConfig
 from synapse_sdk.utils.storage.errors import StorageConfigError
 from synapse_sdk.utils.storage.keys import KeyLike, normalise_key
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 _HNS_SWITCH = 'GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT'
 
 
-class GCSConfig(BaseModel):
+class GCSConfig(ProviderConfig):
+    key_aliases = (('bucket', 'bucket_name'), ('prefix', 'root_path'), ('project_id', 'project'))
     model_config = {'extra': 'ignore', 'frozen': True}
 
     bucket_name: str = Field(min_length=1)
@@ -36,16 +37,6 @@ class GCSConfig(BaseModel):
     root_path: str = ''
     token: str | None = None
     """gcsfs token mode (``google_default``, ``cloud``, ``anon``); derived when not given."""
-
-    @model_validator(mode='before')
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for old, new in (('bucket', 'bucket_name'), ('prefix', 'root_path'), ('project_id', 'project')):
-                if old in data and new not in data:
-                    data[new] = data.pop(old)
-        return data
 
 
 class GCSStorage(FsspecStorage):

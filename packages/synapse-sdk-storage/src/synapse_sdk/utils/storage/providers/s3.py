@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 
-from synapse_sdk.utils.storage.base import FsspecStorage, Progress, logger
+from synapse_sdk.utils.storage.base import FsspecStorage, Progress, ProviderConfig, logger
 from synapse_sdk.utils.storage.keys import KeyLike, normalise_key
 
 if TYPE_CHECKING:
@@ -23,7 +23,14 @@ PART_SIZE = 8 * 1024 * 1024
 PARTS_IN_FLIGHT = 4
 
 
-class S3Config(BaseModel):
+class S3Config(ProviderConfig):
+    key_aliases = (
+        ('bucket', 'bucket_name'),
+        ('prefix', 'root_path'),
+        ('region', 'region_name'),
+        ('access_key_id', 'access_key'),
+        ('secret_access_key', 'secret_key'),
+    )
     model_config = {'extra': 'ignore', 'frozen': True}
 
     bucket_name: str = Field(min_length=1)
@@ -39,19 +46,6 @@ class S3Config(BaseModel):
     """Bulk uploads and counting through obstore: ``None`` = when installed, ``False`` = always s3fs."""
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-
-    @model_validator(mode='before')
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for old, new in (('bucket', 'bucket_name'), ('prefix', 'root_path'), ('region', 'region_name')):
-                if old in data and new not in data:
-                    data[new] = data.pop(old)
-            for old, new in (('access_key_id', 'access_key'), ('secret_access_key', 'secret_key')):
-                if old in data and new not in data:
-                    data[new] = data.pop(old)
-        return data
 
 
 class S3Storage(FsspecStorage):

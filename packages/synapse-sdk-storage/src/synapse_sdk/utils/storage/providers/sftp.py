@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 
-from synapse_sdk.utils.storage.base import FsspecStorage
+from synapse_sdk.utils.storage.base import FsspecStorage, ProviderConfig
 from synapse_sdk.utils.storage.errors import StorageError, StoragePermissionError
 from synapse_sdk.utils.storage.keys import KeyLike
 
@@ -36,7 +36,8 @@ _CONNECTION_ERRORS = (
 )
 
 
-class SFTPConfig(BaseModel):
+class SFTPConfig(ProviderConfig):
+    key_aliases = (('user', 'username'), ('hostname', 'host'), ('key_filename', 'private_key'))
     model_config = {'extra': 'ignore', 'frozen': True}
 
     host: str = Field(min_length=1)
@@ -50,16 +51,6 @@ class SFTPConfig(BaseModel):
     known_hosts: str | None = None
     """A known_hosts file to verify the server key against; unset skips host key checks."""
     timeout: float = 30.0
-
-    @model_validator(mode='before')
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for old, new in (('user', 'username'), ('hostname', 'host'), ('key_filename', 'private_key')):
-                if old in data and new not in data:
-                    data[new] = data.pop(old)
-        return data
 
 
 class SFTPStorage(FsspecStorage):
