@@ -83,6 +83,8 @@ class FsspecStorage:
     # Extra attempts this class makes itself; providers whose client already retries (botocore,
     # gcsfs) set it to 0 so that budgets do not multiply.
     outer_retries: ClassVar[bool] = True
+    bucket_backed: ClassVar[bool] = False
+    """The first path segment is a bucket: deleting the root must empty it, never remove it."""
 
     def __init__(self, configuration: Mapping[str, Any] | BaseModel | None = None, **overrides: Any) -> None:
         raw: dict[str, Any]
@@ -334,6 +336,12 @@ class FsspecStorage:
                 raise
 
     def _delete(self, path: str, recursive: bool) -> None:
+        if self.bucket_backed and '/' not in path.strip('/'):
+            # fsspec's rm('bucket', recursive=True) deletes the bucket too: remove its objects instead.
+            objects = list(self.fs.find(path))
+            if objects:
+                self.fs.rm(objects)
+            return
         self.fs.invalidate_cache(path)
         self.fs.rm(path, recursive=recursive)
 

@@ -46,6 +46,7 @@ class GCSStorage(FsspecStorage):
     config_model = GCSConfig
     config: GCSConfig
     outer_retries = False  # gcsfs retries every request itself
+    bucket_backed = True
 
     def _secret_values(self) -> list[str | None]:
         creds = self.config.credentials
@@ -108,16 +109,6 @@ class GCSStorage(FsspecStorage):
             base = self.config.endpoint_url.rstrip('/')
             return f'{base}/download/storage/v1/b/{bucket}/o/{quote(name, safe="")}?alt=media'
         return f'https://storage.googleapis.com/{bucket}/{quote(name)}'
-
-    def _delete(self, path: str, recursive: bool) -> None:
-        if '/' not in path.strip('/'):
-            # The root is the whole bucket: remove its objects, never the bucket itself
-            # (fsspec's rm('bucket', recursive=True) deletes the bucket too).
-            objects = list(self.fs.find(path))
-            if objects:
-                self.fs.rm(objects)
-            return
-        super()._delete(path, recursive)
 
     def _is_transient(self, error: BaseException) -> bool:
         return False  # gcsfs has already retried

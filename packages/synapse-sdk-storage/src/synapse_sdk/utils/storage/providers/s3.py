@@ -55,6 +55,7 @@ class S3Storage(FsspecStorage):
     config_model = S3Config
     config: S3Config
     outer_retries = False  # botocore retries; s3fs's own loop is cut to one pass
+    bucket_backed = True
 
     def _secret_values(self) -> list[str | None]:
         c = self.config
@@ -119,16 +120,6 @@ class S3Storage(FsspecStorage):
     def _get_file(self, path: str, local: Path) -> None:
         # s3fs's default 50 MiB ranges, fetched in parallel, would hold ~200 MiB per download.
         self.fs.get_file(path, str(local), chunksize=PART_SIZE)
-
-    def _delete(self, path: str, recursive: bool) -> None:
-        if '/' not in path.strip('/'):
-            # The root is the whole bucket: remove its objects, never the bucket itself
-            # (fsspec's rm('bucket', recursive=True) deletes the bucket too).
-            objects = list(self.fs.find(path))
-            if objects:
-                self.fs.rm(objects)
-            return
-        super()._delete(path, recursive)
 
     def _is_transient(self, error: BaseException) -> bool:
         return False  # botocore has already spent the retry budget
