@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
-from synapse_sdk.plugins.events import MemorySink
+from synapse_sdk.plugins.events import CallbackSink, MemorySink
 from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
 from synapse_sdk.plugins.runner import run_plugin
 from synapse_sdk.ray.errors import (
@@ -120,6 +120,24 @@ def test_function_action_follows_logs_in_korean_and_events_reach_sinks_in_order(
     assert [e.data['current'] for e in mine if e.kind == 'progress'] == [1, 2, 3]
     assert mine[0].code == 'PLUGIN_RUN_STARTED' and mine[-1].code == 'PLUGIN_RUN_COMPLETE'
     assert any(e.render('ko') == '안녕하세요 민수' for e in mine)
+
+
+def test_events_reach_sinks_while_the_job_still_runs(ray_head: LocalHead, echo_plugin: Path):
+    arrivals: list[tuple[float, Any]] = []
+    executor = RayJobsApiExecutor(
+        dashboard_address=ray_head.dashboard_address,
+        working_dir=echo_plugin,
+        sinks=[CallbackSink(lambda event: arrivals.append((time.time(), event)))],
+        include_credentials=False,
+    )
+    job_id = executor.submit('echo_plugin.actions:ticker', {'pause': 4})
+    list(executor.follow(job_id, timeout=120))
+    ended = executor.info(job_id)['end_time'] / 1000
+    ticks = [(when, e) for when, e in arrivals if e.kind == 'progress']
+    assert [e.data['current'] for _, e in ticks] == [1, 2]
+    assert ticks[0][0] < ended - 2  # the first tick arrived during the 4 s pause, not replayed at the end
+    assert executor.wait(job_id, timeout=30) == 'ticked'
+    assert len([e for _, e in arrivals if e.kind == 'progress']) == 2  # wait() does not deliver them twice
 
 
 def test_failure_arrives_typed_with_remote_traceback(jobs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from synapse_sdk.ray.errors import RemoteError
 from synapse_sdk.ray.executor_base import RayExecutorBase
 from synapse_sdk.ray.remote_errors import describe_exception, rebuild_exception
 from synapse_sdk.ray.runtime_env import WORKING_DIR_VAR, build_runtime_env
-from synapse_sdk.ray.sdk_wheels import WORKER_DISTS
+from synapse_sdk.ray.sdk_wheels import WORKER_DISTS, find_sdk_wheels
 from synapse_sdk.ray.secrets import Secret, split_env
 
 
@@ -86,15 +87,35 @@ def test_secrets_never_reach_the_runtime_env(tmp_path: Path):
     assert public == {'HOST': 'h'} and secret == {'PASSWORD': 'x'}
 
 
-def test_include_sdk_ships_the_sdk_wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def _fake_wheel(folder: Path, dist: str, version: str) -> Path:
+    """A minimal wheel: one module of the portion plus its ``.dist-info``."""
+    wheel = folder / f'{dist}-{version}-py3-none-any.whl'
+    portion = dist.removeprefix('synapse_sdk_')
+    with zipfile.ZipFile(wheel, 'w') as archive:
+        archive.writestr(f'synapse_sdk/{portion}/marker.py', f'NAME = {portion!r}\n')
+        archive.writestr(f'{dist}-{version}.dist-info/METADATA', f'Name: {dist}\nVersion: {version}\n')
+    return wheel
+
+
+def test_include_sdk_ships_one_merged_sdk_tree_with_its_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     version = sdk_version()
     for dist in WORKER_DISTS:
-        (tmp_path / f'{dist}-{version}-py3-none-any.whl').write_bytes(b'PK')
+        _fake_wheel(tmp_path, dist, version)
     monkeypatch.setenv('SYNAPSE_SDK_WHEELS', str(tmp_path))
     env = RayExecutorBase(include_sdk=True, include_credentials=False).build_runtime_env()
-    assert sorted(Path(p).name for p in env['py_modules']) == sorted(
-        f'{dist}-{version}-py3-none-any.whl' for dist in WORKER_DISTS
-    )
+    modules = [Path(p) for p in env['py_modules']]
+    assert modules[0].name == 'synapse_sdk'
+    assert sorted(p.name for p in modules[0].iterdir()) == sorted(d.removeprefix('synapse_sdk_') for d in WORKER_DISTS)
+    assert not (modules[0] / '__init__.py').exists()  # still a namespace package on the worker
+    assert sorted(p.name for p in modules[1:]) == sorted(f'{dist}-{version}.dist-info' for dist in WORKER_DISTS)
+    again = RayExecutorBase(include_sdk=True, include_credentials=False).build_runtime_env()
+    assert again['py_modules'] == env['py_modules']  # unpacked once, reused while the wheels are the same
+
+
+def test_include_sdk_without_wheels_says_how_to_build_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv('SYNAPSE_SDK_WHEELS', str(tmp_path))
+    with pytest.raises(ConfigError, match='uv build --all-packages'):
+        find_sdk_wheels(build=False)
 
 
 def test_remote_errors_come_back_typed():

@@ -116,11 +116,11 @@ class RayExecutorBase:
 
     # -- environment -------------------------------------------------------------------------
     def build_runtime_env(self) -> dict[str, Any]:
-        sdk_wheels: list[str] = []
+        sdk_modules: list[str] = []
         if self.include_sdk:
-            from synapse_sdk.ray.sdk_wheels import find_sdk_wheels
+            from synapse_sdk.ray.sdk_wheels import sdk_py_modules
 
-            sdk_wheels = [str(w) for w in find_sdk_wheels()]
+            sdk_modules = sdk_py_modules()
         env = build_runtime_env(
             working_dir=self.working_dir,
             runtime_env=self.user_runtime_env,
@@ -129,7 +129,7 @@ class RayExecutorBase:
             package_manager_options=self.package_manager_options,
             wheels_dir=self.wheels_dir,
             env_vars=self.public_env,
-            sdk_wheels=sdk_wheels,
+            sdk_modules=sdk_modules,
         )
         leaked = [k for k in (env.get('env_vars') or {}) if k in self.secret_env]
         for key in leaked:  # a secret named in the user's runtime_env still stays out of it

@@ -9,6 +9,7 @@ fixed command, and nothing secret is placed in the runtime_env or job metadata.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -16,7 +17,13 @@ from typing import Any
 from synapse_sdk.core.errors import ClientError
 from synapse_sdk.plugins.errors import ExecutionError
 from synapse_sdk.ray.dashboard import TERMINAL, Dashboard
-from synapse_sdk.ray.errors import ActionTimeoutError, JobFailedError, JobNotFoundError, JobStoppedError
+from synapse_sdk.ray.errors import (
+    ActionTimeoutError,
+    EnvironmentSetupError,
+    JobFailedError,
+    JobNotFoundError,
+    JobStoppedError,
+)
 from synapse_sdk.ray.executor_base import RayExecutorBase, entrypoint_of
 from synapse_sdk.ray.remote_errors import rebuild_exception
 from synapse_sdk.ray.side_channel import (
@@ -34,8 +41,10 @@ ENTRYPOINT_MODULE = 'synapse_sdk.ray.job_entry'
 
 
 def parse_events(raw: bytes | None) -> list[dict[str, Any]]:
-    text = (raw or b'').decode('utf-8')
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    """Complete JSON lines only: a running job may be half-way through writing the last one."""
+    text = (raw or b'').decode('utf-8', 'replace')
+    complete = text[: text.rfind('\n') + 1]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 class RayJobsApiExecutor(RayExecutorBase):
@@ -59,7 +68,7 @@ class RayJobsApiExecutor(RayExecutorBase):
         self.dashboard = Dashboard(dashboard_address or address, timeout=connect_timeout)
         self.python = python
         self._submitter: Any = None
-        self._replayed: set[str] = set()
+        self._delivered: dict[str, int] = {}  # job id -> events already handed to our sinks
 
     @property
     def dashboard_address(self) -> str:
@@ -97,13 +106,20 @@ class RayJobsApiExecutor(RayExecutorBase):
                 resources['entrypoint_memory'] = int(self.memory)
             self._submit_with_retry(
                 client,
-                entrypoint=f'{self.python} -m {ENTRYPOINT_MODULE}',
+                entrypoint=self.entrypoint_command(runtime_env),
                 runtime_env=runtime_env,
                 submission_id=job_id,
                 metadata={'synapse_action': str(request['action_name'] or '')},
                 **resources,
             )
         return job_id
+
+    def entrypoint_command(self, runtime_env: Mapping[str, Any]) -> str:
+        """The fixed job command; a ``py_executable`` in the runtime_env also runs the entrypoint."""
+        python = self.python
+        if python == 'python' and runtime_env.get('py_executable'):
+            return f'{runtime_env["py_executable"]} -m {ENTRYPOINT_MODULE}'  # may carry its own arguments
+        return f'{shlex.quote(python)} -m {ENTRYPOINT_MODULE}'
 
     def _submit_with_retry(self, client: Any, **kwargs: Any) -> None:
         """Submit, riding out the head's transient refusals (agent not registered yet, dropped connection)."""
@@ -149,18 +165,24 @@ class RayJobsApiExecutor(RayExecutorBase):
     get_logs = logs
 
     def follow(self, job_id: str, *, poll_interval: float = 0.25, timeout: float | None = None) -> Iterator[str]:
-        """Yield the job's log lines as they appear, until the job has ended and every line is out."""
+        """Yield the job's log lines as they appear, until the job has ended and every line is out.
+
+        Meanwhile the job's events (progress, metrics, messages) go to this executor's sinks as
+        they are written, in order.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         sent = 0
         pending = ''
         while True:
-            finished = self.status(job_id) in TERMINAL
+            info = self.dashboard.job(job_id)
+            finished = str(info.get('status')) in TERMINAL
             text = self.logs(job_id)
             if len(text) < sent:  # the log was rotated or replaced: start over
                 sent = 0
             fresh, sent = text[sent:], len(text)
             pending += fresh
             *lines, pending = pending.split('\n')
+            self.deliver_events(job_id, info)
             yield from lines
             if finished:
                 if pending:
@@ -186,14 +208,29 @@ class RayJobsApiExecutor(RayExecutorBase):
         return self.dashboard.node_file(str(node_id), relative_file(job_id, name))
 
     def events_of(self, job_id: str) -> list[dict[str, Any]]:
-        """The events the action emitted, in order (available once the job has ended)."""
+        """The events the action has emitted so far, in order."""
         raw = self._record(self.dashboard.job(job_id), job_id, EVENTS_FILE)
         return parse_events(raw)
 
-    def wait(self, job_id: str, timeout: float | None = None) -> Any:
-        """Block until the job ends; return the action's result or raise its (typed) error."""
+    def deliver_events(self, job_id: str, info: Mapping[str, Any] | None = None) -> int:
+        """Hand the job's events not delivered yet to this executor's sinks; returns how many."""
+        if not self._sinks:
+            return 0
+        info = info if info is not None else self.dashboard.job(job_id)
+        events = parse_events(self._record(info, job_id, EVENTS_FILE))
+        done = self._delivered.get(job_id, 0)
+        self.replay_events(events[done:])
+        self._delivered[job_id] = max(done, len(events))
+        return max(0, len(events) - done)
+
+    def wait(self, job_id: str, timeout: float | None = None, *, event_interval: float = 0.5) -> Any:
+        """Block until the job ends; return the action's result or raise its (typed) error.
+
+        While waiting, the job's events reach this executor's sinks every ``event_interval`` seconds.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         interval = 0.05
+        next_events = time.monotonic() + event_interval
         while True:
             info = self.dashboard.job(job_id)
             status = str(info.get('status'))
@@ -204,6 +241,9 @@ class RayJobsApiExecutor(RayExecutorBase):
                     f'job {job_id} is still {status} after {timeout:g}s; it keeps running (stop it with stop())',
                     details={'job_id': job_id, 'status': status},
                 )
+            if self._sinks and time.monotonic() >= next_events:
+                self.deliver_events(job_id, info)
+                next_events = time.monotonic() + event_interval
             time.sleep(interval if deadline is None else max(0.0, min(interval, deadline - time.monotonic())))
             interval = min(interval * 1.5, 0.2)
         return self._outcome(job_id, info, status)
@@ -211,9 +251,7 @@ class RayJobsApiExecutor(RayExecutorBase):
     get_result = wait
 
     def _outcome(self, job_id: str, info: Mapping[str, Any], status: str) -> Any:
-        if job_id not in self._replayed and self._sinks:
-            self._replayed.add(job_id)
-            self.replay_events(parse_events(self._record(info, job_id, EVENTS_FILE)))
+        self.deliver_events(job_id, info)
         if status == 'SUCCEEDED':
             raw = self._record(info, job_id, RESULT_FILE)
             if raw is None:
@@ -225,6 +263,12 @@ class RayJobsApiExecutor(RayExecutorBase):
         if raw is not None:
             raise rebuild_exception(json.loads(raw.decode('utf-8')))
         tail = '\n'.join(self.logs(job_id).splitlines()[-20:])
+        if "No module named 'synapse_sdk" in tail:
+            raise EnvironmentSetupError(
+                f"job {job_id} failed: the job's Python cannot import synapse_sdk. Pass include_sdk=True to ship "
+                'the SDK with the job, or install synapse-sdk (same version as here) on the cluster.',
+                details={'job_id': job_id},
+            )
         raise JobFailedError(
             f'job {job_id} failed: {info.get("message") or "no message"}\n--- last log lines ---\n{tail}',
             details={'job_id': job_id, 'error_type': info.get('error_type')},

@@ -120,7 +120,7 @@ def build_runtime_env(
     package_manager_options: Sequence[str] | None = None,
     wheels_dir: str | None = None,
     env_vars: Mapping[str, str] | None = None,
-    sdk_wheels: Sequence[str | os.PathLike[str]] = (),
+    sdk_modules: Sequence[str | os.PathLike[str]] = (),
 ) -> dict[str, Any]:
     """A runtime_env dict with ``working_dir`` as a local path (the Jobs API uploads it).
 
@@ -167,6 +167,6 @@ def build_runtime_env(
     merged_env.update(env_vars or {})
     if merged_env:
         result['env_vars'] = merged_env
-    if sdk_wheels:
-        result['py_modules'] = [*result.get('py_modules', []), *(str(Path(w)) for w in sdk_wheels)]
+    if sdk_modules:
+        result['py_modules'] = [*result.get('py_modules', []), *(str(Path(m)) for m in sdk_modules)]
     return result

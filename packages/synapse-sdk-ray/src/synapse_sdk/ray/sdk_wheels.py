@@ -1,19 +1,25 @@
 """Find (or build) the SDK's own wheels so workers without the SDK can run plugins.
 
-Used by ``include_sdk=True``: the wheels go into the runtime_env's ``py_modules``, which Ray
-installs on the worker. Looked up in ``SYNAPSE_SDK_WHEELS`` (a folder), else the workspace's
-``dist/``; built there with ``uv build`` when missing.
+Used by ``include_sdk=True``. The wheels are looked up in ``SYNAPSE_SDK_WHEELS`` (a folder), else
+the workspace's ``dist/``, and built there with ``uv build`` when missing. They are then unpacked
+into one merged tree (``synapse_sdk/`` plus each portion's ``.dist-info``) whose folders go into
+the runtime_env's ``py_modules``: Ray puts them on the worker's ``PYTHONPATH`` as they are, where a
+``.whl`` entry would need ``pip`` in the raylet's environment (uv-made environments have none).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from synapse_sdk.core.errors import ConfigError
 from synapse_sdk.core.version import sdk_version
+from synapse_sdk.utils.file import extract_archive
 
 ENV_WHEELS = 'SYNAPSE_SDK_WHEELS'
 # The portions a worker needs; the CLI and the meta-package are not.
@@ -70,3 +76,37 @@ def find_sdk_wheels(*, build: bool = True) -> list[Path]:
             f'(need {", ".join(WORKER_DISTS)}); build them with `uv build --all-packages --wheel -o {folder}`'
         )
     return wheels
+
+
+def unpacked_sdk(wheels: Sequence[Path]) -> Path:
+    """The wheels unpacked into one merged tree next to them, reused while the wheels are the same."""
+    digest = hashlib.sha256()
+    for wheel in sorted(wheels):
+        digest.update(wheel.name.encode())
+        digest.update(hashlib.sha256(wheel.read_bytes()).digest())
+    folder = Path(wheels[0]).parent / '.unpacked'
+    target = folder / digest.hexdigest()[:16]
+    if target.is_dir():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix='.staging-', dir=folder))
+    try:
+        merged = staging / 'tree'
+        merged.mkdir()
+        for index, wheel in enumerate(wheels):
+            part = extract_archive(wheel, staging / f'part{index}')
+            shutil.copytree(part, merged, dirs_exist_ok=True)
+        try:
+            os.replace(merged, target)
+        except OSError:  # another process unpacked the same wheels first
+            if not target.is_dir():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def sdk_py_modules(*, build: bool = True) -> list[str]:
+    """``py_modules`` entries that make the SDK importable (with its version metadata) on a worker."""
+    tree = unpacked_sdk(find_sdk_wheels(build=build))
+    return [str(tree / 'synapse_sdk'), *(str(p) for p in sorted(tree.glob('*.dist-info')))]

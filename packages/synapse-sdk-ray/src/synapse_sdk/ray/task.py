@@ -29,8 +29,12 @@ _pool_lock = threading.Lock()
 _warm_actors: dict[tuple[str, str, str], Any] = {}
 
 
-def _upload_directory(path: str, excludes: Sequence[str]) -> str:
-    """Pack ``path`` into Ray's object store once; returns its ``gcs://`` URI (content-addressed)."""
+def _upload_directory(path: str, excludes: Sequence[str], *, as_module: bool = False) -> str:
+    """Pack ``path`` into Ray's object store once; returns its ``gcs://`` URI (content-addressed).
+
+    ``as_module`` keeps the folder itself in the package (a ``py_modules`` entry), where a
+    ``working_dir`` ships only its contents.
+    """
     from ray._private.runtime_env.packaging import get_uri_for_directory, upload_package_if_needed
 
     options: dict[str, Any] = {'excludes': list(excludes)}
@@ -38,7 +42,7 @@ def _upload_directory(path: str, excludes: Sequence[str]) -> str:
         options['include_gitignore'] = os.environ.get('RAY_RUNTIME_ENV_IGNORE_GITIGNORE', '0') != '1'
     uri = get_uri_for_directory(path, **options)
     with tempfile.TemporaryDirectory(prefix='synapse-pkg-') as scratch:
-        upload_package_if_needed(uri, scratch, path, **options)
+        upload_package_if_needed(uri, scratch, path, include_parent_dir=as_module, **options)
     return str(uri)
 
 
@@ -49,6 +53,12 @@ def _upload_wheel(path: str) -> str:
     if not package_exists(uri):
         upload_package_to_gcs(uri, Path(path).read_bytes())
     return uri
+
+
+def _sdk_version() -> str:
+    from synapse_sdk.core.version import sdk_version
+
+    return sdk_version()
 
 
 def actor_runtime_env(local_env: Mapping[str, Any]) -> dict[str, Any]:
@@ -66,7 +76,7 @@ def actor_runtime_env(local_env: Mapping[str, Any]) -> dict[str, Any]:
         elif text.endswith('.whl'):
             modules.append(_upload_wheel(text))
         else:
-            modules.append(_upload_directory(text, excludes))
+            modules.append(_upload_directory(text, excludes, as_module=True))
     if modules:
         env['py_modules'] = modules
     return env
@@ -180,6 +190,12 @@ class RayActorExecutor(RayExecutorBase):
             raise EnvironmentSetupError(f'Ray could not set up the runtime_env for the action: {error}') from None
         except (rex.RayActorError, rex.WorkerCrashedError, rex.ObjectLostError) as error:
             self._forget_actor()
+            if "No module named 'synapse_sdk" in str(error):
+                raise EnvironmentSetupError(
+                    "The Ray worker's Python cannot import synapse_sdk. Pass include_sdk=True to ship the SDK "
+                    'with the action, or install synapse-sdk (same version as here) on the cluster.',
+                    details={'sdk_version': _sdk_version()},
+                ) from None
             raise WorkerCrashedError(
                 'The Ray worker running the action died before it finished (killed, out of memory, '
                 'or its node was lost); the action was not retried.',
