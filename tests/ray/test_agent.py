@@ -106,11 +106,22 @@ def test_auto_falls_back_to_http_when_websocket_is_refused(agents):
         assert any('안녕하세요 agent' in line for line in lines)
 
 
-def test_line_limit_stops_the_tail_with_429(agents):
-    with AgentClient(agents['url'], TOKEN, stream_limits=StreamLimits(max_lines=2)) as client:
+@pytest.mark.parametrize(
+    ('protocol', 'limits'),
+    [
+        ('http', StreamLimits(max_lines=2)),
+        ('websocket', StreamLimits(max_bytes=40)),
+        ('http', StreamLimits(max_bytes=40)),
+    ],
+)
+def test_line_and_byte_limits_stop_the_tail_with_429(agents, protocol: str, limits: StreamLimits):
+    with AgentClient(agents['url'], TOKEN, stream_limits=limits) as client:
+        received: list[str] = []
         with pytest.raises(ClientError) as caught:
-            list(client.tail_job_logs(agents['greet'], protocol='http'))
+            for line in client.tail_job_logs(agents['greet'], protocol=protocol):
+                received.append(line)
         assert caught.value.status == 429
+        assert len(received) <= limits.max_lines and sum(len(x.encode()) for x in received) <= limits.max_bytes
 
 
 def test_async_client_tails_and_stops_a_running_job(agents):
