@@ -24,15 +24,19 @@ def test_plugin_run_task_mode_in_korean(connected: LocalHead, echo_plugin: Path)
     assert '안녕하세요 CLI' in result.stderr
 
 
-def test_plugin_run_job_follow_then_job_commands(ray_head: LocalHead, echo_plugin: Path):
+def test_plugin_run_job_follow_then_job_commands(ray_head: LocalHead, echo_plugin: Path, tmp_path: Path):
     dash = ray_head.dashboard_address
+    events_file = tmp_path / 'events.jsonl'
     result = runner.invoke(
         app,
         ['plugin', 'run', 'greet', '--path', str(echo_plugin), '--mode', 'job', '--address', dash,
-         '-l', 'ko', '--params', '{"name": "잡"}', '--follow'],
+         '-l', 'ko', '--params', '{"name": "잡"}', '--follow', '--events-file', str(events_file)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert '안녕하세요 잡' in result.stderr
+    recorded = [json.loads(line) for line in events_file.read_text(encoding='utf-8').splitlines()]
+    assert recorded[0]['code'] == 'PLUGIN_RUN_STARTED' and recorded[-1]['code'] == 'PLUGIN_RUN_COMPLETE'
+    assert '안녕하세요 잡' in [event['text'] for event in recorded]
     job_line = next(line for line in result.output.splitlines() if line.startswith('job_id: '))
     job_id = job_line.split(': ', 1)[1]
     assert json.loads(result.stdout.replace(job_line, '')) == 'greeted'

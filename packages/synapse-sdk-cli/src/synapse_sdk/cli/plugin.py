@@ -56,6 +56,9 @@ def run(
     address: str | None = typer.Option(None, '--address', help='Ray address (task) or dashboard URL (job).'),
     follow: bool = typer.Option(False, '--follow', '-f', help='Job mode: stream logs until the job ends.'),
     events_file: Path | None = typer.Option(None, '--events-file', help='Also write every event as JSON lines here.'),
+    include_sdk: bool = typer.Option(
+        False, '--include-sdk', help='Task/job mode: ship the SDK to workers that do not have it.'
+    ),
     quiet: bool = typer.Option(False, '--quiet', '-q', help='Print only the result.'),
 ) -> None:
     """Run ACTION of the plugin in PATH and print its result as JSON."""
@@ -73,15 +76,16 @@ def run(
     kwargs: dict[str, Any] = {'language': lang}
     if merged_env:
         kwargs['env'] = merged_env
+    if include_sdk and mode in ('task', 'job'):
+        kwargs['include_sdk'] = True
+    recorder: list[EventSink] = [JsonlSink(events_file, language=lang)] if events_file is not None else []
     if mode == 'local':
-        sinks: list[EventSink] = [] if quiet else [ConsoleSink(lang)]
-        if events_file is not None:
-            sinks.append(JsonlSink(events_file, language=lang))
-        kwargs['sinks'] = sinks
+        kwargs['sinks'] = [*([] if quiet else [ConsoleSink(lang)]), *recorder]
         _print_result(run_plugin(path, action, parsed, mode='local', **kwargs))
     elif mode == 'task':
         if address:
             kwargs['address'] = address
+        kwargs['sinks'] = [*([] if quiet else [ConsoleSink(lang)]), *recorder]
         _print_result(run_plugin(path, action, parsed, mode='task', **kwargs))
     elif mode == 'job':
         if address:
@@ -91,7 +95,7 @@ def run(
         if follow:
             from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
 
-            executor = RayJobsApiExecutor(**({'dashboard_address': address} if address else {}))
+            executor = RayJobsApiExecutor(sinks=recorder, **({'dashboard_address': address} if address else {}))
             for line in executor.follow(job_id):
                 sys.stderr.write(line if line.endswith('\n') else line + '\n')
             _print_result(executor.wait(job_id))
