@@ -207,6 +207,30 @@ def test_voc_flags_and_attributes_survive(tmp_path: Path, image_file: Callable[[
     assert (tmp_path / 'voc2' / 'ImageSets' / 'Main' / 'default.txt').read_text() == 'x\n'
 
 
+def test_voc_attribute_values_keep_their_type_through_a_round_trip(
+    tmp_path: Path, image_file: Callable[[Path, tuple[int, int]], None]
+) -> None:
+    root = tmp_path / 'voc'
+    image_file(root / 'JPEGImages' / 'x.jpg', (50, 40))
+    (root / 'Annotations').mkdir()
+    (root / 'Annotations' / 'x.xml').write_text(
+        '<annotation><filename>x.jpg</filename><size><width>50</width><height>40</height></size>'
+        '<object><name>dog</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>50</xmax><ymax>40</ymax></bndbox>'
+        '</object></annotation>'
+    )
+    get_converter('pascal', 'dm_v2', root_dir=root).save_to_folder(tmp_path / 'dm')
+    item = tmp_path / 'dm' / 'json' / 'x.json'
+    doc = json.loads(item.read_text())
+    values = {'s1': '1', 'st': 'true', 'sl': '[1]', 'sq': '"q"', 'plain': 'lab', 'n': 1, 'b': True, 'l': [1, 2]}
+    doc['images'][0]['bounding_box'][0]['attrs'] = [{'name': k, 'value': v} for k, v in values.items()]
+    item.write_text(json.dumps(doc))
+    get_converter('dm_v2', 'pascal', root_dir=tmp_path / 'dm').save_to_folder(tmp_path / 'voc2')
+    get_converter('pascal', 'dm_v2', root_dir=tmp_path / 'voc2').save_to_folder(tmp_path / 'dm2')
+    (box,) = json.loads((tmp_path / 'dm2' / 'json' / 'x.json').read_text())['images'][0]['bounding_box']
+    assert {a['name']: a['value'] for a in box['attrs']} == values
+    assert all(type(a['value']) is type(values[a['name']]) for a in box['attrs'])
+
+
 def test_voc_refuses_a_second_image_with_the_same_name(dm_split: Path, tmp_path: Path) -> None:
     import shutil
 

@@ -29,7 +29,10 @@ _IMAGE_DIRS = ('JPEGImages', 'Images', 'images')
 
 
 def _attr_text(value: Any) -> str:
-    return value if isinstance(value, str) else dumps(value).decode()
+    if isinstance(value, str) and _attr_value(value) == value:
+        return value
+    # Non-strings, and strings that would read back as something else ("1", "true"), go as JSON.
+    return dumps(value).decode()
 
 
 def _attr_value(text: str) -> Any:
