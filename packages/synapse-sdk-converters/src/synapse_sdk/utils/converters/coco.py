@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from synapse_sdk.utils.converters import coco_stream
 from synapse_sdk.utils.converters.base import Reader, Writer
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
-from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
+from synapse_sdk.utils.converters.jsonio import dumps
 from synapse_sdk.utils.converters.layout import SPLIT_ALIASES, place_image, safe_join
 from synapse_sdk.utils.converters.lossy import Losses
 from synapse_sdk.utils.converters.model import (
@@ -43,20 +45,12 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check(doc: Any, path: Path) -> None:
-    if not isinstance(doc, dict):
-        raise DatasetFormatError('COCO file must hold a JSON object', file=path)
-    for key in ('images', 'annotations', 'categories'):
-        if not isinstance(doc.get(key) or [], list):
-            raise DatasetFormatError(f'"{key}" must be a list', file=path, key=key)
-
-
 class COCOReader(Reader):
     """Reads ``<root>[/<split>]/annotations.json``; ``root`` may also be a COCO JSON file itself."""
 
     def __init__(self, root: Path, **kwargs: Any) -> None:
         super().__init__(root, **kwargs)
-        self._cache: tuple[Path, dict[str, Any]] | None = None
+        self._cache: tuple[Path, dict[int, tuple[int, str, list[str]]]] | None = None
         self._listings: dict[Path, set[str]] = {}
 
     def _files(self) -> list[tuple[str, Path]]:
@@ -82,26 +76,22 @@ class COCOReader(Reader):
             )
         return found
 
-    def _load(self, path: Path) -> dict[str, Any]:
+    def _categories_of(self, path: Path) -> dict[int, tuple[int, str, list[str]]]:
         if self._cache is not None and self._cache[0] == path:
-            cached = self._cache[1]
-            self._cache = None
-            return cached
-        try:
-            doc: dict[str, Any] = loads(path.read_bytes())
-        except DecodeError as error:
-            raise DatasetFormatError(f'invalid JSON: {error}', file=path, line=getattr(error, 'lineno', None)) from None
-        _check(doc, path)
-        return doc
+            return self._cache[1]
+        coco_stream.check_object(path)
+        value = coco_stream.categories(path)
+        if value and not isinstance(value, list):
+            raise DatasetFormatError('"categories" must be a list', file=path, key='categories')
+        found = self._categories(value or [], path)
+        self._cache = (path, found)
+        return found
 
     def class_names(self) -> list[str] | None:
         given = self.options.get('class_names')
         if given:
             return [str(n) for n in given]
-        path = self._files()[0][1]
-        doc = self._load(path)
-        self._cache = (path, doc)
-        return [name for _, name, _ in self._categories(doc, path).values()]
+        return [name for _, name, _ in self._categories_of(self._files()[0][1]).values()]
 
     def count(self) -> int | None:
         return None
@@ -120,9 +110,9 @@ class COCOReader(Reader):
         return name in listing
 
     @staticmethod
-    def _categories(doc: dict[str, Any], path: Path) -> dict[int, tuple[int, str, list[str]]]:
+    def _categories(value: list[Any], path: Path) -> dict[int, tuple[int, str, list[str]]]:
         found: dict[int, tuple[int, str, list[str]]] = {}
-        for index, cat in enumerate(doc.get('categories') or []):
+        for index, cat in enumerate(value):
             if not isinstance(cat, dict) or not _is_int(cat.get('id')) or not isinstance(cat.get('name'), str):
                 raise DatasetFormatError(
                     'category needs an integer "id" and a string "name"', file=path, key=f'categories[{index}]'
@@ -133,53 +123,86 @@ class COCOReader(Reader):
 
     def items(self) -> Iterator[Item]:
         for split, path in self._files():
-            doc = self._load(path)
-            yield from self._items(split, path, doc)
-            del doc
+            yield from self._items(split, path)
 
-    def _items(self, split: str, path: Path, doc: dict[str, Any]) -> Iterator[Item]:
-        _check(doc, path)
-        categories = self._categories(doc, path)
-        source = str(path)
-        by_image: dict[Any, list[tuple[int, dict[str, Any]]]] = {}
-        for index, ann in enumerate(doc.get('annotations') or []):
-            if not isinstance(ann, dict) or not _is_int(ann.get('image_id')):
-                reason = 'annotation needs an integer "image_id"'
-                self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
-                continue
-            by_image.setdefault(ann.get('image_id'), []).append((index, ann))
-        base = path.parent
-        seen: set[Any] = set()
+    def _items(self, split: str, path: Path) -> Iterator[Item]:
+        """Items in ``images`` order, each as soon as its annotations are all read (see coco_stream)."""
+        categories = self._categories_of(path)
+        images = coco_stream.top_value(path, 'images')
+        if images and not isinstance(images, list):
+            raise DatasetFormatError('"images" must be a list', file=path, key='images')
+        if not coco_stream.list_or_empty(path, 'annotations'):
+            raise DatasetFormatError('"annotations" must be a list', file=path, key='annotations')
+        images = images or []
+        uses: Counter[int] = Counter(
+            image['id'] for image in images if isinstance(image, dict) and _is_int(image.get('id'))
+        )
+        bounds = coco_stream.annotation_bounds(path)
+        group = coco_stream.Grouping(uses, bounds)
         names: set[str] = set()
-        for index, image in enumerate(doc.get('images') or []):
-            where = f'images[{index}]'
-            try:
-                item = self._item(image, split, base, path, where)
-            except ConverterError as error:
-                self.problem(error)
-                continue
-            if item.name in names:
-                self.problem(DatasetFormatError(f'two images share the name {item.name!r}', file=path, key=where))
-                continue
-            names.add(item.name)
-            seen.add(image['id'])
-            width, height = item.width or 0, item.height or 0
-            for ann_index, ann in by_image.get(image['id'], ()):
-                try:
-                    item.annotations.extend(self._annotation(ann, categories, width, height, path, ann_index))
-                except ConverterError as error:
-                    self.problem(error, item=item.name)
-            yield item
-        for image_id, anns in by_image.items():
-            if image_id not in seen:
-                for ann_index, _ in anns:
-                    self.problem(
-                        DatasetFormatError(
-                            f'annotation refers to unknown image id {image_id!r}',
-                            file=source,
-                            key=f'annotations[{ann_index}]',
-                        )
+        position = 0
+        try:
+            for index, ann in enumerate(coco_stream.iter_annotations(path)):
+                if not isinstance(ann, dict) or not _is_int(ann.get('image_id')):
+                    reason = 'annotation needs an integer "image_id"'
+                    self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
+                    continue
+                if group.add(ann['image_id'], index, ann):
+                    while position < len(images) and group.ready(images[position]):
+                        item = self._emit(images[position], position, split, path, categories, group, names)
+                        position += 1
+                        if item is not None:
+                            yield item
+            while position < len(images):
+                item = self._emit(images[position], position, split, path, categories, group, names)
+                position += 1
+                if item is not None:
+                    yield item
+        finally:
+            group.waiting.close()
+        for image_id, indexes in group.orphans():
+            for ann_index in indexes:
+                self.problem(
+                    DatasetFormatError(
+                        f'annotation refers to unknown image id {image_id!r}',
+                        file=str(path),
+                        key=f'annotations[{ann_index}]',
                     )
+                )
+
+    def _emit(
+        self,
+        image: Any,
+        position: int,
+        split: str,
+        path: Path,
+        categories: dict[int, tuple[int, str, list[str]]],
+        group: coco_stream.Grouping,
+        names: set[str],
+    ) -> Item | None:
+        """The item of ``images[position]`` with its annotations, or ``None`` (reported) when unusable."""
+        where = f'images[{position}]'
+        image_id: Any = image.get('id') if isinstance(image, dict) else None
+        anns = group.take(image_id) if _is_int(image_id) else []
+        try:
+            item = self._item(image, split, path.parent, path, where)
+        except ConverterError as error:
+            self.problem(error)
+            group.lost(image_id, anns)
+            return None
+        if item.name in names:
+            self.problem(DatasetFormatError(f'two images share the name {item.name!r}', file=path, key=where))
+            group.lost(image_id, anns)
+            return None
+        names.add(item.name)
+        group.produced.add(image_id)
+        width, height = item.width or 0, item.height or 0
+        for ann_index, ann in anns:
+            try:
+                item.annotations.extend(self._annotation(ann, categories, width, height, path, ann_index))
+            except ConverterError as error:
+                self.problem(error, item=item.name)
+        return item
 
     def _item(self, image: Any, split: str, base: Path, path: Path, where: str) -> Item:
         if not isinstance(image, dict) or not _is_int(image.get('id')) or not isinstance(image.get('file_name'), str):
