@@ -45,6 +45,15 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _shared_keys(images: list[Any]) -> list[Any]:
+    """``images`` with one string object per distinct key: the parser makes a new one per image."""
+    keys: dict[str, str] = {}
+    return [
+        {keys.setdefault(key, key): value for key, value in image.items()} if isinstance(image, dict) else image
+        for image in images
+    ]
+
+
 class COCOReader(Reader):
     """Reads ``<root>[/<split>]/annotations.json``; ``root`` may also be a COCO JSON file itself."""
 
@@ -52,6 +61,7 @@ class COCOReader(Reader):
         super().__init__(root, **kwargs)
         self._cache: tuple[Path, dict[int, tuple[int, str, list[str]]]] | None = None
         self._listings: dict[Path, set[str]] = {}
+        self._folders: dict[Path, Path] = {}
 
     def _files(self) -> list[tuple[str, Path]]:
         if self.root.is_file():
@@ -96,6 +106,17 @@ class COCOReader(Reader):
     def count(self) -> int | None:
         return None
 
+    @staticmethod
+    def _annotations_list(path: Path) -> None:
+        if not coco_stream.list_or_empty(path, 'annotations'):
+            raise DatasetFormatError('"annotations" must be a list', file=path, key='annotations')
+
+    def _images_folder(self, base: Path) -> Path:
+        found = self._folders.get(base)
+        if found is None:
+            found = self._folders[base] = base / 'images'
+        return found
+
     def _exists(self, folder: Path, name: str) -> bool:
         """Is ``folder/name`` a file? One directory listing per folder instead of a stat per image."""
         if '/' in name or '\\' in name:
@@ -131,33 +152,37 @@ class COCOReader(Reader):
         images = coco_stream.top_value(path, 'images')
         if images and not isinstance(images, list):
             raise DatasetFormatError('"images" must be a list', file=path, key='images')
-        if not coco_stream.list_or_empty(path, 'annotations'):
-            raise DatasetFormatError('"annotations" must be a list', file=path, key='annotations')
-        images = images or []
+        images = _shared_keys(images or [])
         uses: Counter[int] = Counter(
             image['id'] for image in images if isinstance(image, dict) and _is_int(image.get('id'))
         )
-        bounds = coco_stream.annotation_bounds(path)
-        group = coco_stream.Grouping(uses, bounds)
-        names: set[str] = set()
-        position = 0
+        found = coco_stream.scan(path)
+        if found.item_key:  # ``annotations.item`` would also match {"annotations": {"item": ...}}
+            self._annotations_list(path)
+        group = coco_stream.Grouping(uses, found.bounds)
+        del found
+        emit = _Emit(self, split, path, categories, group, images)
+        run_id: Any = None
+        run: list[tuple[int, Any]] = []
+        index = -1
         try:
             for index, ann in enumerate(coco_stream.iter_annotations(path)):
-                if not isinstance(ann, dict) or not _is_int(ann.get('image_id')):
+                image_id = ann.get('image_id') if isinstance(ann, dict) else None
+                if image_id == run_id and type(image_id) is int:
+                    run.append((index, ann))
+                    continue
+                if type(image_id) is not int:
                     reason = 'annotation needs an integer "image_id"'
                     self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
                     continue
-                if group.add(ann['image_id'], index, ann):
-                    while position < len(images) and group.ready(images[position]):
-                        item = self._emit(images[position], position, split, path, categories, group, names)
-                        position += 1
-                        if item is not None:
-                            yield item
-            while position < len(images):
-                item = self._emit(images[position], position, split, path, categories, group, names)
-                position += 1
-                if item is not None:
-                    yield item
+                if run and group.add(run_id, run):
+                    yield from emit.ready()
+                run_id, run = image_id, [(index, ann)]
+            if run and group.add(run_id, run):
+                yield from emit.ready()
+            if index < 0:
+                self._annotations_list(path)  # nothing read: was there a list at all?
+            yield from emit.rest()
         finally:
             group.waiting.close()
         for image_id, indexes in group.orphans():
@@ -170,48 +195,15 @@ class COCOReader(Reader):
                     )
                 )
 
-    def _emit(
-        self,
-        image: Any,
-        position: int,
-        split: str,
-        path: Path,
-        categories: dict[int, tuple[int, str, list[str]]],
-        group: coco_stream.Grouping,
-        names: set[str],
-    ) -> Item | None:
-        """The item of ``images[position]`` with its annotations, or ``None`` (reported) when unusable."""
-        where = f'images[{position}]'
-        image_id: Any = image.get('id') if isinstance(image, dict) else None
-        anns = group.take(image_id) if _is_int(image_id) else []
-        try:
-            item = self._item(image, split, path.parent, path, where)
-        except ConverterError as error:
-            self.problem(error)
-            group.lost(image_id, anns)
-            return None
-        if item.name in names:
-            self.problem(DatasetFormatError(f'two images share the name {item.name!r}', file=path, key=where))
-            group.lost(image_id, anns)
-            return None
-        names.add(item.name)
-        group.produced.add(image_id)
-        width, height = item.width or 0, item.height or 0
-        for ann_index, ann in anns:
-            try:
-                item.annotations.extend(self._annotation(ann, categories, width, height, path, ann_index))
-            except ConverterError as error:
-                self.problem(error, item=item.name)
-        return item
-
     def _item(self, image: Any, split: str, base: Path, path: Path, where: str) -> Item:
         if not isinstance(image, dict) or not _is_int(image.get('id')) or not isinstance(image.get('file_name'), str):
             raise DatasetFormatError('image needs an integer "id" and a string "file_name"', file=path, key=where)
         file_name: str = image['file_name']
         image_path: Path | None = safe_join(base, file_name, file=path)
         if not self._exists(base, file_name):
-            alternative = safe_join(base / 'images', file_name, file=path)
-            image_path = alternative if self._exists(base / 'images', file_name) else None
+            folder = self._images_folder(base)
+            alternative = safe_join(folder, file_name, file=path)
+            image_path = alternative if self._exists(folder, file_name) else None
         width: int | None = image.get('width')
         height: int | None = image.get('height')
         if not (_is_int(width) and _is_int(height) and width > 0 and height > 0):  # type: ignore[operator]
@@ -313,6 +305,72 @@ class COCOReader(Reader):
                 f'RLE size {w}x{h} differs from the image size {width}x{height}', file=path, key=where
             )
         return Mask(label, pixels, dict(attrs))
+
+
+class _Emit:
+    """Turns ``images`` entries into items, in order, as the grouping lets them go."""
+
+    def __init__(
+        self,
+        reader: COCOReader,
+        split: str,
+        path: Path,
+        categories: dict[int, tuple[int, str, list[str]]],
+        group: coco_stream.Grouping,
+        images: list[Any],
+    ) -> None:
+        self.reader = reader
+        self.split = split
+        self.path = path
+        self.categories = categories
+        self.group = group
+        self.images = images
+        self.position = 0
+        self.names: set[str] = set()
+
+    def ready(self) -> Iterator[Item]:
+        """Every next image whose annotations are all read."""
+        images = self.images
+        while self.position < len(images) and self.group.ready(images[self.position]):
+            item = self._one()
+            if item is not None:
+                yield item
+
+    def rest(self) -> Iterator[Item]:
+        """The images left once every annotation is read."""
+        while self.position < len(self.images):
+            item = self._one()
+            if item is not None:
+                yield item
+
+    def _one(self) -> Item | None:
+        """The item of the next image with its annotations, or ``None`` (reported) when unusable."""
+        position = self.position
+        image, self.images[position] = self.images[position], None  # emitted: no need to keep it
+        self.position += 1
+        reader, path, group = self.reader, self.path, self.group
+        where = f'images[{position}]'
+        image_id: Any = image.get('id') if isinstance(image, dict) else None
+        anns = group.take(image_id) if _is_int(image_id) else []
+        try:
+            item = reader._item(image, self.split, path.parent, path, where)
+        except ConverterError as error:
+            reader.problem(error)
+            group.lost(image_id, anns)
+            return None
+        if item.name in self.names:
+            reader.problem(DatasetFormatError(f'two images share the name {item.name!r}', file=path, key=where))
+            group.lost(image_id, anns)
+            return None
+        self.names.add(item.name)
+        group.produced(image_id)
+        width, height = item.width or 0, item.height or 0
+        for ann_index, ann in anns:
+            try:
+                item.annotations.extend(reader._annotation(ann, self.categories, width, height, path, ann_index))
+            except ConverterError as error:
+                reader.problem(error, item=item.name)
+        return item
 
 
 class _Split:

@@ -17,16 +17,16 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from synapse_sdk.utils.converters.errors import DatasetFormatError
 from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
 
-BLOCK = 1 << 22
+BLOCK = 1 << 20
 BUFFERED = 4096  # annotations kept in memory while they wait for their image; more go to disk
 _WHITESPACE = b' \t\n\r'
-# A key spelled with \u escapes would hide from the byte scan below; then the scan gives up.
-_ESCAPED_KEY = re.compile(rb'\\u00(?:69|6[dD]|61|67|65|5[fF]|64)')
+# "image_id" or "item" spelled with \u escapes would hide from the byte scan below; then it gives up.
+_ESCAPED_KEY = re.compile(rb'\\u00(?:69|6[dD]|61|67|65|5[fF]|64|74)')
 _IMAGE_ID = re.compile(rb'"image_id"[ \t\n\r]*:[ \t\n\r]*(-?\d{1,20})(?!\d)')  # longer: not an int64, parse fails
 _UNFINISHED = re.compile(rb'[ \t\n\r]*(?::[ \t\n\r]*-?\d*)?')
 _CATEGORIES = b'"categories"'
@@ -120,26 +120,37 @@ def _tail_categories(path: Path) -> tuple[Any] | None:
         return None
 
 
-def annotation_bounds(path: Path) -> dict[int, int] | None:
-    """Per image id, at least as many as the annotations naming it (``None``: unknown).
+class Scan(NamedTuple):
+    bounds: dict[int, int] | None  # per image id, at least as many as the annotations naming it; None: unknown
+    item_key: bool  # may the file hold an ``"item"`` key (which ijson's ``annotations.item`` would also match)?
 
-    A byte scan for ``"image_id": <int>``: it may count keys that are not an annotation's (nested,
-    in other objects) but never misses one, so an image whose count is reached is complete.
+
+def scan(path: Path) -> Scan:
+    """One fast byte pass over the file: annotation counts per image id, and whether ``"item"`` occurs.
+
+    The counts come from ``"image_id": <int>``: they may include keys that are not an annotation's
+    (nested, in other objects) but never miss one, so an image whose count is reached is complete.
     """
-    counts: Counter[int] = Counter()
+    counts: Counter[bytes] = Counter()
+    item_key = False
     carry = b''
     with open(path, 'rb') as handle:
         while True:
             block = handle.read(BLOCK)
             data = carry + block
             if _ESCAPED_KEY.search(data):
-                return None
+                return Scan(None, True)
+            item_key = item_key or b'"item"' in data
             cut = len(data)
             if block:  # keep for the next block what may continue there: a cut key, an unfinished value
                 cut = _safe_cut(data)
-            counts.update(map(int, _IMAGE_ID.findall(data, 0, cut)))
+            counts.update(_IMAGE_ID.findall(data, 0, cut))
             if not block:
-                return dict(counts)
+                bounds: dict[int, int] = {}
+                for digits, count in counts.items():
+                    key = int(digits)
+                    bounds[key] = bounds.get(key, 0) + count  # b'-0' and b'0' are one id
+                return Scan(bounds, item_key)
             carry = data[max(cut, 0) :]
 
 
@@ -159,7 +170,7 @@ def iter_annotations(path: Path) -> Iterator[Any]:
     """Each element of ``annotations``, one at a time; the whole file is validated on the way."""
     try:
         with open(path, 'rb') as handle:
-            yield from _ijson().items(handle, 'annotations.item', use_float=True, buf_size=1 << 16)
+            yield from _ijson().items(handle, 'annotations.item', use_float=True, buf_size=1 << 14)
     except _parse_errors() as error:
         raise _invalid(path, error) from None
 
@@ -173,9 +184,13 @@ class Waiting:
         self._disk: dict[int, list[tuple[int, int, int]]] = {}
         self._file: IO[bytes] | None = None
 
-    def add(self, image_id: int, index: int, ann: Any) -> None:
-        self._memory.setdefault(image_id, []).append((index, ann))
-        self._in_memory += 1
+    def add(self, image_id: int, run: list[tuple[int, Any]]) -> None:
+        held = self._memory.get(image_id)
+        if held is None:
+            self._memory[image_id] = run
+        else:
+            held.extend(run)
+        self._in_memory += len(run)
         if self._in_memory > BUFFERED:
             self._spill()
 
@@ -244,38 +259,51 @@ class Grouping:
 
     def __init__(self, uses: Counter[int], bounds: dict[int, int] | None) -> None:
         self.uses = uses  # image id -> how many entries of ``images`` still need its annotations
-        self.bounds = bounds
-        self.seen: Counter[int] = Counter()
+        self.known = bounds is not None
+        # per image id, how many more annotations may still come (an upper bound)
+        self.left: dict[int, int] = {key: bounds.get(key, 0) for key in uses} if bounds is not None else {}
         self.waiting = Waiting()
-        self.produced: set[int] = set()
+        self._produced: set[int] = set()  # only ids named twice in ``images``
         self._orphans: dict[Any, set[int]] = {}
 
-    def add(self, image_id: int, index: int, ann: Any) -> bool:
-        """Keep one annotation; True when it was the last one its image waited for."""
+    def add(self, image_id: int, run: list[tuple[int, Any]]) -> bool:
+        """Keep a run of annotations of one image; True when it holds the last ones the image waited for."""
         if image_id not in self.uses:
-            self._orphans.setdefault(image_id, set()).add(index)
+            self._orphans.setdefault(image_id, set()).update(index for index, _ in run)
             return False
-        self.waiting.add(image_id, index, ann)
-        seen = self.seen[image_id] = self.seen[image_id] + 1
-        return self.bounds is not None and seen >= self.bounds.get(image_id, 0)
+        self.waiting.add(image_id, run)
+        if not self.known:
+            return False
+        left = self.left[image_id] = self.left[image_id] - len(run)
+        return left <= 0
 
     def ready(self, image: Any) -> bool:
         """May ``image`` be emitted now? (A malformed entry is emitted at once, to be reported.)"""
         image_id = image.get('id') if isinstance(image, dict) else None
-        if not isinstance(image_id, int) or isinstance(image_id, bool):
+        if type(image_id) is not int:
             return True
-        return self.bounds is not None and self.seen[image_id] >= self.bounds.get(image_id, 0)
+        return self.known and self.left.get(image_id, 0) <= 0
 
     def take(self, image_id: int) -> list[tuple[int, Any]]:
-        self.uses[image_id] -= 1
-        return self.waiting.take(image_id, keep=self.uses[image_id] > 0)
+        """The annotations of one image; forgotten unless another ``images`` entry has the same id."""
+        uses = self.uses[image_id] = self.uses[image_id] - 1
+        if uses > 0:
+            return self.waiting.take(image_id, keep=True)
+        del self.uses[image_id]
+        self.left.pop(image_id, None)
+        return self.waiting.take(image_id)
+
+    def produced(self, image_id: int) -> None:
+        self._orphans.pop(image_id, None)
+        if self.uses.get(image_id):
+            self._produced.add(image_id)
 
     def lost(self, image_id: Any, anns: list[tuple[int, Any]]) -> None:
         """The image could not become an item: its annotations are reported with the orphans."""
-        if anns:
+        if anns and image_id not in self._produced:
             self._orphans.setdefault(image_id, set()).update(index for index, _ in anns)
 
     def orphans(self) -> list[tuple[Any, list[int]]]:
         """Annotations whose image id names no item, by image in order of first appearance."""
-        found = [(key, sorted(indexes)) for key, indexes in self._orphans.items() if key not in self.produced]
+        found = [(key, sorted(indexes)) for key, indexes in self._orphans.items()]
         return sorted(found, key=lambda pair: pair[1][0])
