@@ -46,12 +46,12 @@ def _is_int(value: Any) -> bool:
 
 
 def _shared_keys(images: list[Any]) -> list[Any]:
-    """``images`` with one string object per distinct key: the parser makes a new one per image."""
+    """``images`` with one string object per distinct key (the parser makes new ones for every image)."""
     keys: dict[str, str] = {}
-    return [
-        {keys.setdefault(key, key): value for key, value in image.items()} if isinstance(image, dict) else image
-        for image in images
-    ]
+    for index, image in enumerate(images):
+        if isinstance(image, dict):
+            images[index] = {keys.setdefault(key, key): value for key, value in image.items()}
+    return images
 
 
 class COCOReader(Reader):
