@@ -125,27 +125,37 @@ def main() -> None:
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--data', type=Path, default=Path(tempfile.gettempdir()) / 'synapse-converter-bench')
     parser.add_argument('--tools', default='synapse,floor,globox,supervision,datumaro')
-    parser.add_argument('--scales', default='', help='extra image counts for the memory-growth check, e.g. 2500,5000')
+    parser.add_argument('--pairs', default='', help='only these pairs, e.g. coco:yolo,coco:pascal (default: all)')
+    parser.add_argument(
+        '--sizes',
+        '--scales',
+        dest='sizes',
+        default='',
+        help='extra image counts for the peak-RSS growth table (synapse and floor), e.g. 2500,5000',
+    )
     parser.add_argument('--timeout', type=float, default=900)
     parser.add_argument('--json', type=Path, help='also write the raw results here')
     args = parser.parse_args()
     tools = args.tools.split(',')
     if any(t in PEERS for t in tools) and shutil.which('uv') is None:
         sys.exit('uv is needed to run the peers in their own environment')
+    pairs = [tuple(p.split(':')) for p in args.pairs.split(',') if p] or PAIRS
+    unknown = [p for p in pairs if p not in PAIRS]
+    if unknown:
+        sys.exit(f'unknown pairs {unknown}; known: {",".join(a + ":" + b for a, b in PAIRS)}')
     data = ensure_data(args.data / str(args.images), args.images)
     results: dict[str, dict[str, dict[str, object]]] = {}
-    for pair in PAIRS:
+    for pair in pairs:
         results[f'{pair[0]} -> {pair[1]}'] = measure_pair(pair, tools, data, args.repeats, args.timeout)
     print_table(results, args.images)
-    growth = {}
-    for scale in [int(s) for s in args.scales.split(',') if s]:
-        scaled = ensure_data(args.data / str(scale), scale)
-        growth[scale] = {
-            f'{a} -> {b}': measure_pair((a, b), ['synapse'], scaled, 1, args.timeout)['synapse'] for a, b in PAIRS
-        }
+    growth: dict[int, dict[str, dict[str, dict[str, object]]]] = {}
+    growth_tools = [t for t in ('synapse', 'floor') if t in tools]
+    for size in sorted({int(s) for s in args.sizes.split(',') if s} - {args.images}):
+        scaled = ensure_data(args.data / str(size), size)
+        growth[size] = {f'{a} -> {b}': measure_pair((a, b), growth_tools, scaled, 1, args.timeout) for a, b in pairs}
     if growth:
-        growth[args.images] = {key: by_tool['synapse'] for key, by_tool in results.items()}
-        print_growth(growth)
+        growth[args.images] = results
+        print_growth(growth, growth_tools)
     if args.json:
         args.json.write_text(json.dumps({'images': args.images, 'results': results, 'growth': growth}, indent=2))
 
@@ -169,17 +179,18 @@ def print_table(results: dict[str, dict[str, dict[str, object]]], images: int) -
             print(f'| {key} | {tool} | {seconds:.2f}{runs} | {cpu:.2f} | {rss:.0f} | ' + ' | '.join(ratios) + ' |')
 
 
-def print_growth(growth: dict[int, dict[str, dict[str, object]]]) -> None:
-    print('\n### synapse peak RSS (MB) as the image count grows\n')
-    scales = sorted(growth)
-    print('| pair | ' + ' | '.join(f'{s} images' for s in scales) + ' |')
-    print('|---|' + '---:|' * len(scales))
-    for key in growth[scales[0]]:
-        cells = []
-        for s in scales:
-            result = growth[s].get(key, {})
-            cells.append(f'{float(result["rss_mb"]):.0f}' if 'rss_mb' in result else '-')  # type: ignore[arg-type]
-        print(f'| {key} | ' + ' | '.join(cells) + ' |')
+def print_growth(growth: dict[int, dict[str, dict[str, dict[str, object]]]], tools: list[str]) -> None:
+    print('\n### peak RSS (MB) as the image count grows\n')
+    sizes = sorted(growth)
+    print('| pair | tool | ' + ' | '.join(f'{s} images' for s in sizes) + ' |')
+    print('|---|---|' + '---:|' * len(sizes))
+    for key in growth[sizes[0]]:
+        for tool in tools:
+            cells = []
+            for s in sizes:
+                result = growth[s].get(key, {}).get(tool, {})
+                cells.append(f'{float(result["rss_mb"]):.0f}' if 'rss_mb' in result else '-')  # type: ignore[arg-type]
+            print(f'| {key} | {tool} | ' + ' | '.join(cells) + ' |')
 
 
 if __name__ == '__main__':

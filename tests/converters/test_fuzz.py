@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -167,12 +168,31 @@ coco_docs = st.fixed_dictionaries(
 )
 
 
-@FUZZ
-@given(doc=coco_docs)
-def test_coco_documents(tmp_path: Path, doc: dict[str, Any]) -> None:
+def _read_coco(folder: Path) -> None:
     for strict in (False, True):
-        reader = COCOReader(tmp_path, is_categorized=False, report=Report(strict=strict))
-        _only_typed_errors(list, reader._items('', tmp_path / 'annotations.json', doc))
+        reader = COCOReader(folder, is_categorized=False, report=Report(strict=strict))
+        _only_typed_errors(_class_names_and_items, reader)
+
+
+def _class_names_and_items(reader: COCOReader) -> None:
+    reader.class_names()
+    list(reader.items())
+
+
+@FUZZ
+@given(doc=coco_docs, order=st.permutations(['images', 'annotations', 'categories']))
+def test_coco_documents(tmp_path: Path, doc: dict[str, Any], order: list[str]) -> None:
+    ordered = {key: doc[key] for key in order if key in doc}
+    (tmp_path / 'annotations.json').write_bytes(orjson.dumps(ordered))
+    _read_coco(tmp_path)
+
+
+@FUZZ
+@given(doc=coco_docs, cut=st.integers(0, 400), junk=st.binary(max_size=4))
+def test_coco_broken_bytes(tmp_path: Path, doc: dict[str, Any], cut: int, junk: bytes) -> None:
+    data = orjson.dumps(doc)
+    (tmp_path / 'annotations.json').write_bytes(data[:cut] + junk + data[cut + len(junk) :])
+    _read_coco(tmp_path)
 
 
 @FUZZ

@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from synapse_sdk.utils.converters import coco_stream
 from synapse_sdk.utils.converters.base import Reader, Writer
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
-from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
+from synapse_sdk.utils.converters.jsonio import dumps
 from synapse_sdk.utils.converters.layout import SPLIT_ALIASES, place_image, safe_join
 from synapse_sdk.utils.converters.lossy import Losses
 from synapse_sdk.utils.converters.model import (
@@ -43,12 +45,13 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check(doc: Any, path: Path) -> None:
-    if not isinstance(doc, dict):
-        raise DatasetFormatError('COCO file must hold a JSON object', file=path)
-    for key in ('images', 'annotations', 'categories'):
-        if not isinstance(doc.get(key) or [], list):
-            raise DatasetFormatError(f'"{key}" must be a list', file=path, key=key)
+def _shared_keys(images: list[Any]) -> list[Any]:
+    """``images`` with one string object per distinct key (the parser makes new ones for every image)."""
+    keys: dict[str, str] = {}
+    for index, image in enumerate(images):
+        if isinstance(image, dict):
+            images[index] = {keys.setdefault(key, key): value for key, value in image.items()}
+    return images
 
 
 class COCOReader(Reader):
@@ -56,8 +59,9 @@ class COCOReader(Reader):
 
     def __init__(self, root: Path, **kwargs: Any) -> None:
         super().__init__(root, **kwargs)
-        self._cache: tuple[Path, dict[str, Any]] | None = None
+        self._cache: tuple[Path, dict[int, tuple[int, str, list[str]]]] | None = None
         self._listings: dict[Path, set[str]] = {}
+        self._folders: dict[Path, Path] = {}
 
     def _files(self) -> list[tuple[str, Path]]:
         if self.root.is_file():
@@ -82,29 +86,36 @@ class COCOReader(Reader):
             )
         return found
 
-    def _load(self, path: Path) -> dict[str, Any]:
+    def _categories_of(self, path: Path) -> dict[int, tuple[int, str, list[str]]]:
         if self._cache is not None and self._cache[0] == path:
-            cached = self._cache[1]
-            self._cache = None
-            return cached
-        try:
-            doc: dict[str, Any] = loads(path.read_bytes())
-        except DecodeError as error:
-            raise DatasetFormatError(f'invalid JSON: {error}', file=path, line=getattr(error, 'lineno', None)) from None
-        _check(doc, path)
-        return doc
+            return self._cache[1]
+        coco_stream.check_object(path)
+        value = coco_stream.categories(path)
+        if value and not isinstance(value, list):
+            raise DatasetFormatError('"categories" must be a list', file=path, key='categories')
+        found = self._categories(value or [], path)
+        self._cache = (path, found)
+        return found
 
     def class_names(self) -> list[str] | None:
         given = self.options.get('class_names')
         if given:
             return [str(n) for n in given]
-        path = self._files()[0][1]
-        doc = self._load(path)
-        self._cache = (path, doc)
-        return [name for _, name, _ in self._categories(doc, path).values()]
+        return [name for _, name, _ in self._categories_of(self._files()[0][1]).values()]
 
     def count(self) -> int | None:
         return None
+
+    @staticmethod
+    def _annotations_list(path: Path) -> None:
+        if not coco_stream.list_or_empty(path, 'annotations'):
+            raise DatasetFormatError('"annotations" must be a list', file=path, key='annotations')
+
+    def _images_folder(self, base: Path) -> Path:
+        found = self._folders.get(base)
+        if found is None:
+            found = self._folders[base] = base / 'images'
+        return found
 
     def _exists(self, folder: Path, name: str) -> bool:
         """Is ``folder/name`` a file? One directory listing per folder instead of a stat per image."""
@@ -120,9 +131,9 @@ class COCOReader(Reader):
         return name in listing
 
     @staticmethod
-    def _categories(doc: dict[str, Any], path: Path) -> dict[int, tuple[int, str, list[str]]]:
+    def _categories(value: list[Any], path: Path) -> dict[int, tuple[int, str, list[str]]]:
         found: dict[int, tuple[int, str, list[str]]] = {}
-        for index, cat in enumerate(doc.get('categories') or []):
+        for index, cat in enumerate(value):
             if not isinstance(cat, dict) or not _is_int(cat.get('id')) or not isinstance(cat.get('name'), str):
                 raise DatasetFormatError(
                     'category needs an integer "id" and a string "name"', file=path, key=f'categories[{index}]'
@@ -133,53 +144,56 @@ class COCOReader(Reader):
 
     def items(self) -> Iterator[Item]:
         for split, path in self._files():
-            doc = self._load(path)
-            yield from self._items(split, path, doc)
-            del doc
+            yield from self._items(split, path)
 
-    def _items(self, split: str, path: Path, doc: dict[str, Any]) -> Iterator[Item]:
-        _check(doc, path)
-        categories = self._categories(doc, path)
-        source = str(path)
-        by_image: dict[Any, list[tuple[int, dict[str, Any]]]] = {}
-        for index, ann in enumerate(doc.get('annotations') or []):
-            if not isinstance(ann, dict) or not _is_int(ann.get('image_id')):
-                reason = 'annotation needs an integer "image_id"'
-                self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
-                continue
-            by_image.setdefault(ann.get('image_id'), []).append((index, ann))
-        base = path.parent
-        seen: set[Any] = set()
-        names: set[str] = set()
-        for index, image in enumerate(doc.get('images') or []):
-            where = f'images[{index}]'
-            try:
-                item = self._item(image, split, base, path, where)
-            except ConverterError as error:
-                self.problem(error)
-                continue
-            if item.name in names:
-                self.problem(DatasetFormatError(f'two images share the name {item.name!r}', file=path, key=where))
-                continue
-            names.add(item.name)
-            seen.add(image['id'])
-            width, height = item.width or 0, item.height or 0
-            for ann_index, ann in by_image.get(image['id'], ()):
-                try:
-                    item.annotations.extend(self._annotation(ann, categories, width, height, path, ann_index))
-                except ConverterError as error:
-                    self.problem(error, item=item.name)
-            yield item
-        for image_id, anns in by_image.items():
-            if image_id not in seen:
-                for ann_index, _ in anns:
-                    self.problem(
-                        DatasetFormatError(
-                            f'annotation refers to unknown image id {image_id!r}',
-                            file=source,
-                            key=f'annotations[{ann_index}]',
-                        )
+    def _items(self, split: str, path: Path) -> Iterator[Item]:
+        """Items in ``images`` order, each as soon as its annotations are all read (see coco_stream)."""
+        categories = self._categories_of(path)
+        images = coco_stream.top_value(path, 'images')
+        if images and not isinstance(images, list):
+            raise DatasetFormatError('"images" must be a list', file=path, key='images')
+        images = _shared_keys(images or [])
+        uses: Counter[int] = Counter(
+            image['id'] for image in images if isinstance(image, dict) and _is_int(image.get('id'))
+        )
+        found = coco_stream.scan(path)
+        if found.item_key:  # ``annotations.item`` would also match {"annotations": {"item": ...}}
+            self._annotations_list(path)
+        group = coco_stream.Grouping(uses, found.bounds)
+        del found
+        emit = _Emit(self, split, path, categories, group, images)
+        run_id: Any = None
+        run: list[tuple[int, Any]] = []
+        index = -1
+        try:
+            for index, ann in enumerate(coco_stream.iter_annotations(path)):
+                image_id = ann.get('image_id') if isinstance(ann, dict) else None
+                if image_id == run_id and type(image_id) is int:
+                    run.append((index, ann))
+                    continue
+                if type(image_id) is not int:
+                    reason = 'annotation needs an integer "image_id"'
+                    self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
+                    continue
+                if run and group.add(run_id, run):
+                    yield from emit.ready()
+                run_id, run = image_id, [(index, ann)]
+            if run and group.add(run_id, run):
+                yield from emit.ready()
+            if index < 0:
+                self._annotations_list(path)  # nothing read: was there a list at all?
+            yield from emit.rest()
+        finally:
+            group.waiting.close()
+        for image_id, indexes in group.orphans():
+            for ann_index in indexes:
+                self.problem(
+                    DatasetFormatError(
+                        f'annotation refers to unknown image id {image_id!r}',
+                        file=str(path),
+                        key=f'annotations[{ann_index}]',
                     )
+                )
 
     def _item(self, image: Any, split: str, base: Path, path: Path, where: str) -> Item:
         if not isinstance(image, dict) or not _is_int(image.get('id')) or not isinstance(image.get('file_name'), str):
@@ -187,8 +201,9 @@ class COCOReader(Reader):
         file_name: str = image['file_name']
         image_path: Path | None = safe_join(base, file_name, file=path)
         if not self._exists(base, file_name):
-            alternative = safe_join(base / 'images', file_name, file=path)
-            image_path = alternative if self._exists(base / 'images', file_name) else None
+            folder = self._images_folder(base)
+            alternative = safe_join(folder, file_name, file=path)
+            image_path = alternative if self._exists(folder, file_name) else None
         width: int | None = image.get('width')
         height: int | None = image.get('height')
         if not (_is_int(width) and _is_int(height) and width > 0 and height > 0):  # type: ignore[operator]
@@ -290,6 +305,72 @@ class COCOReader(Reader):
                 f'RLE size {w}x{h} differs from the image size {width}x{height}', file=path, key=where
             )
         return Mask(label, pixels, dict(attrs))
+
+
+class _Emit:
+    """Turns ``images`` entries into items, in order, as the grouping lets them go."""
+
+    def __init__(
+        self,
+        reader: COCOReader,
+        split: str,
+        path: Path,
+        categories: dict[int, tuple[int, str, list[str]]],
+        group: coco_stream.Grouping,
+        images: list[Any],
+    ) -> None:
+        self.reader = reader
+        self.split = split
+        self.path = path
+        self.categories = categories
+        self.group = group
+        self.images = images
+        self.position = 0
+        self.names: set[str] = set()
+
+    def ready(self) -> Iterator[Item]:
+        """Every next image whose annotations are all read."""
+        images = self.images
+        while self.position < len(images) and self.group.ready(images[self.position]):
+            item = self._one()
+            if item is not None:
+                yield item
+
+    def rest(self) -> Iterator[Item]:
+        """The images left once every annotation is read."""
+        while self.position < len(self.images):
+            item = self._one()
+            if item is not None:
+                yield item
+
+    def _one(self) -> Item | None:
+        """The item of the next image with its annotations, or ``None`` (reported) when unusable."""
+        position = self.position
+        image, self.images[position] = self.images[position], None  # emitted: no need to keep it
+        self.position += 1
+        reader, path, group = self.reader, self.path, self.group
+        where = f'images[{position}]'
+        image_id: Any = image.get('id') if isinstance(image, dict) else None
+        anns = group.take(image_id) if _is_int(image_id) else []
+        try:
+            item = reader._item(image, self.split, path.parent, path, where)
+        except ConverterError as error:
+            reader.problem(error)
+            group.lost(image_id, anns)
+            return None
+        if item.name in self.names:
+            reader.problem(DatasetFormatError(f'two images share the name {item.name!r}', file=path, key=where))
+            group.lost(image_id, anns)
+            return None
+        self.names.add(item.name)
+        group.produced(image_id)
+        width, height = item.width or 0, item.height or 0
+        for ann_index, ann in anns:
+            try:
+                item.annotations.extend(reader._annotation(ann, self.categories, width, height, path, ann_index))
+            except ConverterError as error:
+                reader.problem(error, item=item.name)
+        return item
 
 
 class _Split:
