@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--data', type=Path, default=Path(tempfile.gettempdir()) / 'synapse-converter-bench')
     parser.add_argument('--tools', default='synapse,floor,globox,supervision,datumaro')
+    parser.add_argument('--pairs', default='', help='only these pairs, e.g. dm_v2:coco,yolo:coco (default: all)')
     parser.add_argument('--scales', default='', help='extra image counts for the memory-growth check, e.g. 2500,5000')
     parser.add_argument('--timeout', type=float, default=900)
     parser.add_argument('--json', type=Path, help='also write the raw results here')
@@ -133,8 +134,12 @@ def main() -> None:
     if any(t in PEERS for t in tools) and shutil.which('uv') is None:
         sys.exit('uv is needed to run the peers in their own environment')
     data = ensure_data(args.data / str(args.images), args.images)
+    pairs = [tuple(p.split(':', 1)) for p in args.pairs.split(',') if p] or PAIRS
+    unknown = [p for p in pairs if p not in PAIRS]
+    if unknown:
+        sys.exit(f'unknown pairs {unknown}; known: {PAIRS}')
     results: dict[str, dict[str, dict[str, object]]] = {}
-    for pair in PAIRS:
+    for pair in pairs:
         results[f'{pair[0]} -> {pair[1]}'] = measure_pair(pair, tools, data, args.repeats, args.timeout)
     print_table(results, args.images)
     growth = {}

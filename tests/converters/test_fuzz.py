@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synapse_sdk.utils.converters.coco import COCOReader
-from synapse_sdk.utils.converters.dm_io import item_from_v2
+from synapse_sdk.utils.converters.dm_io import _FAST, _annotation, item_from_v2
 from synapse_sdk.utils.converters.dm_schema import convert_v1_to_v2, convert_v2_to_v1
 from synapse_sdk.utils.converters.errors import ConverterError
 from synapse_sdk.utils.converters.report import Report
@@ -68,6 +68,15 @@ def test_dm_v2_items(image: dict[str, Any], extra: dict[str, Any]) -> None:
         _only_typed_errors(
             item_from_v2, doc, name='x', split='', image=None, source='x.json', report=Report(strict=strict)
         )
+
+
+@FUZZ
+@given(tool=st.sampled_from(sorted(_FAST)), raw=st.one_of(annotation, json_values))
+def test_dm_fast_path_reads_exactly_what_the_full_checks_read(tool: str, raw: Any) -> None:
+    """The shortcut for well-formed boxes and polygons accepts nothing the full checks refuse, and reads the same."""
+    fast = _FAST[tool](raw)
+    if fast is not None:
+        assert fast == _annotation(tool, raw, 'x.json', 'here')
 
 
 @FUZZ
