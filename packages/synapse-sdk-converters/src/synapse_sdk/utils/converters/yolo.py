@@ -245,6 +245,7 @@ class YOLOWriter(Writer):
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
         self._made: set[str] = set()
+        self._folders: dict[str, tuple[Path, str]] = {}  # split -> (images folder, labels folder)
         self.kpt_shape: tuple[int, int] | None = None
         self.kpt_names: dict[int, list[str]] = {}
         self.losses = Losses('YOLO')
@@ -260,15 +261,18 @@ class YOLOWriter(Writer):
             row = self._row(ann, item, width, height)
             if row is not None:
                 rows.append(row)
-        base = self.out / item.split if item.split else self.out
-        images_dir, labels_dir = base / 'images', base / 'labels'
-        if item.split not in self._made:
-            images_dir.mkdir(parents=True, exist_ok=True)
-            labels_dir.mkdir(parents=True, exist_ok=True)
+        folders = self._folders.get(item.split)
+        if folders is None:
+            base = self.out / item.split if item.split else self.out
+            folders = self._folders[item.split] = (base / 'images', str(base / 'labels'))
+            folders[0].mkdir(parents=True, exist_ok=True)
+            os.makedirs(folders[1], exist_ok=True)
             self._made.add(item.split)
+        images_dir, labels_dir = folders
         with open(os.path.join(labels_dir, f'{item.name}.txt'), 'wb') as handle:
             handle.write(('\n'.join(rows) + '\n').encode() if rows else b'')
-        place_image(item.image, images_dir / f'{item.name}{item.image.suffix}', self.images)
+        if self.images != 'none':
+            place_image(item.image, images_dir / f'{item.name}{item.image.suffix}', self.images)
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 
