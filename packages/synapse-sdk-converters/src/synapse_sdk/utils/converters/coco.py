@@ -352,12 +352,7 @@ class COCOWriter(Writer):
         if tags:
             record[TAGS_KEY] = tags
             self.summary.count(item.split or 'all', 'tag', len(tags))
-        kinds: dict[str, int] = {}
-        try:
-            self._annotations(item, image_id, split.pending_annotations, kinds)
-        finally:
-            for kind, count in kinds.items():
-                self.summary.count(item.split or 'all', kind, count)
+        self._annotations(item, image_id, split.pending_annotations)
         split.pending_images.append(record)
         if len(split.pending_annotations) >= split.BATCH or len(split.pending_images) >= split.BATCH:
             split.flush()
@@ -366,10 +361,11 @@ class COCOWriter(Writer):
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 
-    def _annotations(self, item: Item, image_id: int, records: list[dict[str, Any]], kinds: dict[str, int]) -> None:
+    def _annotations(self, item: Item, image_id: int, records: list[dict[str, Any]]) -> None:
         """Append the item's annotation records; boxes and polygons, nearly all of a dataset, inline."""
         width, height = item.width or 0, item.height or 0
         category_ids = self._category_ids
+        kinds: dict[str, int] | None = None
         for ann in item.annotations:
             if isinstance(ann, Box):
                 x, y, w, h = ann.x, ann.y, ann.w, ann.h
@@ -421,6 +417,8 @@ class COCOWriter(Writer):
                 if extra:
                     record[ATTRS_KEY] = extra
             records.append(record)
+            if kinds is None:
+                kinds = self.summary.kinds(item.split or 'all')
             kinds[name] = kinds.get(name, 0) + 1
 
     def _annotation(self, ann: Annotation, item: Item, image_id: int) -> dict[str, Any] | None:

@@ -108,6 +108,13 @@ class ConversionSummary:
             kinds = self.annotations[split] = {}
         kinds[kind] = kinds.get(kind, 0) + n
 
+    def kinds(self, split: str) -> dict[str, int]:
+        """The per-kind counts of ``split``, created on first use: a writer's hot loop adds to it directly."""
+        kinds = self.annotations.get(split)
+        if kinds is None:
+            kinds = self.annotations[split] = {}
+        return kinds
+
     def to_dict(self) -> dict[str, Any]:
         return {
             'source': self.source,

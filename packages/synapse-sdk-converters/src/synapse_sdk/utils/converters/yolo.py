@@ -256,11 +256,7 @@ class YOLOWriter(Writer):
             return
         assert item.image is not None and item.width and item.height
         width, height = item.width, item.height
-        rows: list[str] = []
-        for ann in item.annotations:
-            row = self._row(ann, item, width, height)
-            if row is not None:
-                rows.append(row)
+        rows = self._rows(item, width, height)
         folders = self._folders.get(item.split)
         if folders is None:
             base = self.out / item.split if item.split else self.out
@@ -276,17 +272,27 @@ class YOLOWriter(Writer):
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 
+    def _rows(self, item: Item, width: int, height: int) -> list[str]:
+        """The item's label rows; boxes, most of a dataset, inline."""
+        rows: list[str] = []
+        class_id = self.classes.id
+        for ann in item.annotations:
+            if isinstance(ann, Box):
+                box = self.clip_box(ann, item, width, height)
+                if box is None:
+                    continue
+                if ann.attrs:
+                    self.losses.add('annotation attributes')
+                self.counted(item.split, 'bbox')
+                rows.append(_box_row(class_id(ann.label), *box, width, height))
+            else:
+                row = self._row(ann, item, width, height)
+                if row is not None:
+                    rows.append(row)
+        return rows
+
     def _row(self, ann: Annotation, item: Item, width: int, height: int) -> str | None:
         split = item.split
-        if isinstance(ann, Box):
-            box = self.clip_box(ann, item, width, height)
-            if box is None:
-                return None
-            x0, y0, x1, y1 = box
-            self.losses.attrs(ann)
-            self.counted(split, 'bbox')
-            cid = self.classes.id(ann.label)
-            return _box_row(cid, x0, y0, x1, y1, width, height)
         if isinstance(ann, Polygon):
             if len(ann.points) < 3:
                 self.report.skipped(
@@ -319,7 +325,7 @@ class YOLOWriter(Writer):
         elif isinstance(ann, Tag):
             self.losses.add('image classifications')
         else:
-            self.losses.add(f'{ann.tool} annotations')
+            self.losses.add(f'{getattr(ann, "tool", "other")} annotations')
         return None
 
     def _pose(self, ann: Keypoints, item: Item, width: int, height: int) -> str | None:
