@@ -187,3 +187,14 @@ def test_convert_from_streamed_coco_matches_the_file(
     assert summary.annotations['all']['bbox'] == len(anns)
     labels = sorted(p.stem for p in (tmp_path / 'yolo' / 'labels').glob('*.txt'))
     assert labels == [image['file_name'][:-4] for image in images]
+
+
+@pytest.mark.parametrize('target', ['yolo', 'pascal', 'coco'])
+def test_labels_only_conversion_needs_no_image_files(tmp_path: Path, target: str) -> None:
+    # COCO carries every image's size, so with images='none' the image files may be absent entirely.
+    images = _images(3)
+    anns = _annotations(3, 2)
+    source = _write(tmp_path / 'coco', {'categories': CATEGORIES, 'annotations': anns, 'images': images})
+    summary = get_converter('coco', target, root_dir=source, images='none').save_to_folder(tmp_path / 'out')
+    assert summary.annotations['all']['bbox'] == len(anns)
+    assert not summary.report.entries

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from synapse_sdk.utils.converters.coco import COCOReader
-from synapse_sdk.utils.converters.dm_io import item_from_v2
+from synapse_sdk.utils.converters.dm_io import _FAST, _annotation, item_from_v2
 from synapse_sdk.utils.converters.dm_schema import convert_v1_to_v2, convert_v2_to_v1
 from synapse_sdk.utils.converters.errors import ConverterError
 from synapse_sdk.utils.converters.report import Report
@@ -69,6 +69,15 @@ def test_dm_v2_items(image: dict[str, Any], extra: dict[str, Any]) -> None:
         _only_typed_errors(
             item_from_v2, doc, name='x', split='', image=None, source='x.json', report=Report(strict=strict)
         )
+
+
+@FUZZ
+@given(tool=st.sampled_from(sorted(_FAST)), raw=st.one_of(annotation, json_values))
+def test_dm_fast_path_reads_exactly_what_the_full_checks_read(tool: str, raw: Any) -> None:
+    """The shortcut for well-formed boxes and polygons accepts nothing the full checks refuse, and reads the same."""
+    fast = _FAST[tool](raw)
+    if fast is not None:
+        assert fast == _annotation(tool, raw, 'x.json', 'here')
 
 
 @FUZZ
@@ -197,6 +206,7 @@ def test_coco_broken_bytes(tmp_path: Path, doc: dict[str, Any], cut: int, junk: 
 
 @FUZZ
 @given(image=image_docs, size=st.tuples(st.integers(1, 50), st.integers(1, 50)))
+@example(image={'keypoint': [{'data': [0, 1.8446744073709552e19]}]}, size=(1, 1))  # a whole float past int64
 def test_writers_take_whatever_a_reader_yields(tmp_path: Path, image: dict[str, Any], size: tuple[int, int]) -> None:
     from synapse_sdk.utils.converters.base import ClassMap
     from synapse_sdk.utils.converters.formats import WRITERS

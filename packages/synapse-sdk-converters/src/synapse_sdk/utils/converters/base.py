@@ -108,6 +108,10 @@ class Writer(ABC):
 
     def clip_box(self, ann: Box, item: Item, width: float, height: float) -> tuple[float, float, float, float] | None:
         """``ann`` clipped to the image as ``(x0, y0, x1, y1)`` (reported); ``None`` when nothing is left."""
+        x, y = ann.x, ann.y
+        x1, y1 = x + ann.w, y + ann.h
+        if 0 <= x < x1 <= width and 0 <= y < y1 <= height:  # inside, with an area: the common case
+            return x, y, x1, y1
         x0, y0 = max(ann.x, 0.0), max(ann.y, 0.0)
         x1, y1 = min(ann.x + ann.w, width), min(ann.y + ann.h, height)
         if x1 - x0 <= 0 or y1 - y0 <= 0:

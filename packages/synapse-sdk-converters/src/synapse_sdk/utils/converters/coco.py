@@ -374,12 +374,28 @@ class _Emit:
 
 
 class _Split:
+    """One split's ``images`` and ``annotations`` arrays, spooled to temporary files in big JSON chunks."""
+
+    BATCH = 2048  # records held before one ``dumps`` call writes them
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.images: IO[bytes] = tempfile.TemporaryFile()
         self.annotations: IO[bytes] = tempfile.TemporaryFile()
         self.has_images = False
         self.has_annotations = False
+        self.pending_images: list[dict[str, Any]] = []
+        self.pending_annotations: list[dict[str, Any]] = []
+
+    def flush(self) -> None:
+        if self.pending_images:
+            self.images.write((b',' if self.has_images else b'') + dumps(self.pending_images)[1:-1])
+            self.has_images = True
+            self.pending_images.clear()
+        if self.pending_annotations:
+            self.annotations.write((b',' if self.has_annotations else b'') + dumps(self.pending_annotations)[1:-1])
+            self.has_annotations = True
+            self.pending_annotations.clear()
 
 
 class COCOWriter(Writer):
@@ -389,9 +405,16 @@ class COCOWriter(Writer):
         self._image_id = 0
         self._ann_id = 0
         self._keypoint_names: dict[int, list[str]] = {}
+        self._category_ids: dict[str, int] = {}
         self.losses = Losses('COCO')
         self.info: dict[str, Any] = dict(self.options.get('info') or {'description': 'Converted by synapse-sdk'})
         self.licenses: list[Any] = list(self.options.get('licenses') or [])
+
+    def _category_id(self, label: str) -> int:
+        found = self._category_ids.get(label)
+        if found is None:
+            found = self._category_ids[label] = self.classes.id(label) + 1
+        return found
 
     def write(self, item: Item) -> None:
         if not self.ensure_size(item):
@@ -406,54 +429,81 @@ class COCOWriter(Writer):
         image_id = self._image_id
         file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
         record: dict[str, Any] = {'id': image_id, 'file_name': file_name, 'width': item.width, 'height': item.height}
-        tags = [{'name': a.label, ATTRS_KEY: a.attrs} for a in item.annotations if isinstance(a, Tag)]
+        tags = [{'name': a.label, ATTRS_KEY: a.attrs} for a in item.annotations if type(a) is Tag]
         if tags:
             record[TAGS_KEY] = tags
-            for _ in tags:
-                self.counted(item.split, 'tag')
-        chunks: list[bytes] = []
-        for ann in item.annotations:
-            if isinstance(ann, Tag):
-                continue
-            record_ann = self._annotation(ann, item, image_id)
-            if record_ann is not None:
-                chunks.append((b',' if chunks or split.has_annotations else b'') + dumps(record_ann))
-        if chunks:
-            split.annotations.write(b''.join(chunks))
-            split.has_annotations = True
-        split.images.write((b',' if split.has_images else b'') + dumps(record))
-        split.has_images = True
-        if item.image is not None:
+            self.summary.count(item.split or 'all', 'tag', len(tags))
+        self._annotations(item, image_id, split.pending_annotations)
+        split.pending_images.append(record)
+        if len(split.pending_annotations) >= split.BATCH or len(split.pending_images) >= split.BATCH:
+            split.flush()
+        if item.image is not None and self.images != 'none':
             place_image(item.image, split.folder / file_name, self.images)
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 
+    def _annotations(self, item: Item, image_id: int, records: list[dict[str, Any]]) -> None:
+        """Append the item's annotation records; boxes and polygons, nearly all of a dataset, inline."""
+        width, height = item.width or 0, item.height or 0
+        category_ids = self._category_ids
+        kinds: dict[str, int] | None = None
+        for ann in item.annotations:
+            if isinstance(ann, Box):
+                x, y, w, h = ann.x, ann.y, ann.w, ann.h
+                x1, y1 = x + w, y + h
+                if not (0 <= x < x1 <= width and 0 <= y < y1 <= height):
+                    clipped = self.clip_box(ann, item, width, height)
+                    if clipped is None:
+                        continue
+                    x, y, x1, y1 = clipped
+                    w, h = x1 - x, y1 - y
+                bbox: Any = [x, y, w, h]
+                area = w * h
+                segmentation: Any = []
+                name = 'bbox'
+            elif isinstance(ann, Polygon):
+                points = ann.points
+                if len(points) < 3:
+                    self.report.skipped(
+                        'polygon with fewer than 3 points', item=item.name, file=item.source or None, annotation=ann.id
+                    )
+                    continue
+                bbox = list(bounds(points))
+                area = polygon_area(points)
+                segmentation = [[v for point in points for v in point]]
+                name = 'polygon'
+            elif isinstance(ann, Tag):
+                continue
+            else:
+                general = self._annotation(ann, item, image_id)  # counts its own kind
+                if general is not None:
+                    records.append(general)
+                continue
+            label = ann.label
+            category_id = category_ids.get(label) or self._category_id(label)
+            attrs = ann.attrs
+            self._ann_id += 1
+            record: dict[str, Any] = {
+                'id': self._ann_id,
+                'image_id': image_id,
+                'category_id': category_id,
+                'bbox': bbox,  # full precision: nothing is lost
+                'area': round(area, 3),
+                'iscrowd': 0,
+                'segmentation': segmentation,
+            }
+            if attrs:
+                extra = dict(attrs)
+                record['iscrowd'] = 1 if extra.pop('iscrowd', 0) in (1, True, '1') else 0
+                if extra:
+                    record[ATTRS_KEY] = extra
+            records.append(record)
+            if kinds is None:
+                kinds = self.summary.kinds(item.split or 'all')
+            kinds[name] = kinds.get(name, 0) + 1
+
     def _annotation(self, ann: Annotation, item: Item, image_id: int) -> dict[str, Any] | None:
         width, height = item.width or 0, item.height or 0
-        if isinstance(ann, Box):
-            clipped = self.clip_box(ann, item, width, height)
-            if clipped is None:
-                return None
-            x0, y0, x1, y1 = clipped
-            box = (x0, y0, x1 - x0, y1 - y0)
-            return self._record(ann.label, ann.attrs, image_id, box, box[2] * box[3], [], item.split, 'bbox')
-        if isinstance(ann, Polygon):
-            if len(ann.points) < 3:
-                self.report.skipped(
-                    'polygon with fewer than 3 points', item=item.name, file=item.source or None, annotation=ann.id
-                )
-                return None
-            flat = [v for point in ann.points for v in point]
-            return self._record(
-                ann.label,
-                ann.attrs,
-                image_id,
-                bounds(ann.points),
-                polygon_area(ann.points),
-                [flat],
-                item.split,
-                'polygon',
-            )
         if isinstance(ann, Keypoints):
             return self._keypoints(ann, item, image_id)
         if isinstance(ann, Mask):
@@ -514,7 +564,7 @@ class COCOWriter(Writer):
         record: dict[str, Any] = {
             'id': self._ann_id,
             'image_id': image_id,
-            'category_id': self.classes.id(label) + 1,
+            'category_id': self._category_id(label),
             'bbox': list(box),  # full precision: nothing is lost
             'area': round(area, 3),
             'iscrowd': iscrowd,
@@ -539,6 +589,7 @@ class COCOWriter(Writer):
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / ANNOTATION_FILE).write_bytes(head + b'],"annotations":[' + tail)
         for split in self._splits.values():
+            split.flush()
             with open(split.folder / ANNOTATION_FILE, 'wb') as handle:
                 handle.write(head)
                 split.images.seek(0)

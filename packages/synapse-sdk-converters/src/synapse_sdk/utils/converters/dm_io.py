@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,11 @@ IMAGE_TOOLS = ('bounding_box', 'polygon', 'polyline', 'keypoint', 'segmentation'
 VISIBILITY = 'visibility'
 
 
-def read_dm_file(path: Path, version: str) -> dict[str, Any]:
+def read_dm_file(path: str | Path, version: str) -> dict[str, Any]:
     """Parse one DM JSON file as ``version`` ('v1' or 'v2') and return it as a v2 document."""
     try:
-        doc = loads(path.read_bytes())
+        with open(path, 'rb') as handle:
+            doc = loads(handle.read())
     except DecodeError as error:
         raise DatasetFormatError(f'invalid JSON: {error}', file=path, line=getattr(error, 'lineno', None)) from None
     except OSError as error:
@@ -72,32 +73,116 @@ def item_from_v2(
 
 def annotations_from_v2(image_doc: dict[str, Any], source: str, report: Report) -> list[Annotation]:
     out: list[Annotation] = []
-    points: dict[str, Point] = {}
-    boxes: dict[str, Box] = {}
     groups: list[tuple[int, dict[str, Any]]] = []
     for tool, anns in image_doc.items():
         if not isinstance(anns, list):
             _bad(report, f'"{tool}" must be a list', source, f'images[0].{tool}')
             continue
+        fast = _FAST.get(tool)
         for index, raw in enumerate(anns):
-            where = f'images[0].{tool}[{index}]'
-            try:
-                ann = _annotation(tool, raw, source, where)
-            except DatasetFormatError as error:
-                if report.strict:
-                    raise
-                report.skipped(error.reason, file=source, annotation=where)
-                continue
+            ann = fast(raw) if fast is not None else None
+            if ann is None:  # not the common well-formed shape: the full checks, with errors naming the place
+                where = f'images[0].{tool}[{index}]'
+                try:
+                    ann = _annotation(tool, raw, source, where)
+                except DatasetFormatError as error:
+                    if report.strict:
+                        raise
+                    report.skipped(error.reason, file=source, annotation=where)
+                    continue
             if tool == 'group':
                 groups.append((len(out), raw))
-            if isinstance(ann, Point) and ann.id:
-                points[ann.id] = ann
-            elif isinstance(ann, Box) and ann.id:
-                boxes[ann.id] = ann
             out.append(ann)
-    if groups and points:
-        out = _keypoint_groups(out, groups, points, boxes)
+    if groups:
+        points = {a.id: a for a in out if type(a) is Point and a.id}
+        if points:
+            boxes = {a.id: a for a in out if type(a) is Box and a.id}
+            out = _keypoint_groups(out, groups, points, boxes)
     return out
+
+
+_NUMBER_TYPES = frozenset({int, float})
+
+
+def _fast_box(raw: Any) -> Box | None:
+    """A well-formed ``bounding_box`` as a :class:`Box`; ``None`` sends it through :func:`_annotation`."""
+    if type(raw) is not dict:
+        return None
+    data = raw.get('data')
+    label = raw.get('classification', '')
+    if type(data) is not list or len(data) != 4 or type(label) is not str:
+        return None
+    x, y, w, h = data
+    if not (
+        type(x) in _NUMBER_TYPES and type(y) in _NUMBER_TYPES and type(w) in _NUMBER_TYPES and type(h) in _NUMBER_TYPES
+    ):
+        return None
+    try:
+        x, y, w, h = float(x), float(y), float(w), float(h)
+    except OverflowError:
+        return None
+    total = x + y + w + h
+    if total - total != 0:  # NaN or infinity somewhere (or a sum too large to tell): check slowly
+        return None
+    attrs = _fast_attrs(raw.get('attrs'))
+    if attrs is None:
+        return None
+    ann_id = raw.get('id')
+    return Box(label, x, y, w, h, attrs, ann_id if type(ann_id) is str else None)
+
+
+def _fast_points(raw: Any, cls: type[Polygon] | type[Polyline]) -> Polygon | Polyline | None:
+    """A well-formed ``polygon``/``polyline`` of ``[x, y]`` pairs; ``None`` sends it through :func:`_annotation`."""
+    if type(raw) is not dict:
+        return None
+    data = raw.get('data')
+    label = raw.get('classification', '')
+    if type(data) is not list or type(label) is not str:
+        return None
+    points = []
+    total = 0.0
+    try:
+        for point in data:
+            if type(point) is not list or len(point) < 2:
+                return None
+            px, py = point[0], point[1]
+            if type(px) not in _NUMBER_TYPES or type(py) not in _NUMBER_TYPES:
+                return None
+            px, py = float(px), float(py)
+            total += px + py
+            points.append((px, py))
+    except OverflowError:
+        return None
+    if total - total != 0:
+        return None
+    attrs = _fast_attrs(raw.get('attrs'))
+    if attrs is None:
+        return None
+    ann_id = raw.get('id')
+    return cls(label, points, attrs, ann_id if type(ann_id) is str else None)
+
+
+def _fast_attrs(attrs: Any) -> dict[str, Any] | None:
+    if not attrs:
+        return {} if attrs is None or attrs == [] else None
+    if type(attrs) is not list:
+        return None
+    found = {}
+    for a in attrs:
+        if type(a) is not dict:
+            return None
+        name = a.get('name')
+        if type(name) is not str:
+            return None
+        found[name] = a.get('value')
+    return found
+
+
+_FAST: dict[str, Callable[[Any], Annotation | None]] = {
+    'bounding_box': _fast_box,
+    'polygon': lambda raw: _fast_points(raw, Polygon),
+    'polyline': lambda raw: _fast_points(raw, Polyline),
+}
 
 
 def _keypoint_groups(
@@ -297,14 +382,15 @@ class DMReader(Reader):
     def items(self) -> Iterator[Item]:
         for split, json_dir, files_dir in self._folders():
             images = list_images(files_dir)
+            json_folder = str(json_dir)
             for file_name in sorted(n for n in os.listdir(json_dir) if n.endswith('.json')):
-                path = json_dir / file_name
+                source = os.path.join(json_folder, file_name)
                 stem = file_name[:-5]
                 try:
-                    doc = read_dm_file(path, self.version)
+                    doc = read_dm_file(source, self.version)
                     image_name = images.get(stem)
                     image = files_dir / image_name if image_name else None
-                    item = item_from_v2(doc, name=stem, split=split, image=image, source=str(path), report=self.report)
+                    item = item_from_v2(doc, name=stem, split=split, image=image, source=source, report=self.report)
                 except DatasetFormatError as error:
                     if 'use dm_v' in error.reason:
                         raise

@@ -10,9 +10,14 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+EXACT_INT = 2**53
+
+
 def tidy(value: float, digits: int = 4) -> float | int:
     """Round away float noise (``79.01184000000001`` -> ``79.0118``); whole numbers become ints."""
     rounded = round(value, digits)
+    if not -EXACT_INT < rounded < EXACT_INT:  # beyond what a float holds exactly (and JSON's int64)
+        return rounded
     as_int = int(rounded)
     return as_int if rounded == as_int else rounded
 

@@ -102,9 +102,18 @@ class ConversionSummary:
     def total_annotations(self) -> int:
         return sum(sum(kinds.values()) for kinds in self.annotations.values())
 
-    def count(self, split: str, kind: str) -> None:
-        self.annotations.setdefault(split, {})
-        self.annotations[split][kind] = self.annotations[split].get(kind, 0) + 1
+    def count(self, split: str, kind: str, n: int = 1) -> None:
+        kinds = self.annotations.get(split)
+        if kinds is None:
+            kinds = self.annotations[split] = {}
+        kinds[kind] = kinds.get(kind, 0) + n
+
+    def kinds(self, split: str) -> dict[str, int]:
+        """The per-kind counts of ``split``, created on first use: a writer's hot loop adds to it directly."""
+        kinds = self.annotations.get(split)
+        if kinds is None:
+            kinds = self.annotations[split] = {}
+        return kinds
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -255,7 +255,7 @@ class VOCWriter(Writer):
         parts.append('</annotation>\n')
         with open(os.path.join(self._annotations, f'{item.name}.xml'), 'wb') as handle:
             handle.write(''.join(parts).encode())
-        if item.image is not None:
+        if item.image is not None and self.images != 'none':
             place_image(item.image, self.image_dir / file_name, self.images)
         handle_list = self._lists.get(item.split)
         if handle_list is None:

@@ -245,6 +245,7 @@ class YOLOWriter(Writer):
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
         self._made: set[str] = set()
+        self._folders: dict[str, tuple[Path, str]] = {}  # split -> (images folder, labels folder)
         self.kpt_shape: tuple[int, int] | None = None
         self.kpt_names: dict[int, list[str]] = {}
         self.losses = Losses('YOLO')
@@ -253,36 +254,45 @@ class YOLOWriter(Writer):
     def write(self, item: Item) -> None:
         if not self.ensure_size(item):
             return
-        assert item.image is not None and item.width and item.height
+        assert item.width and item.height
         width, height = item.width, item.height
-        rows: list[str] = []
-        for ann in item.annotations:
-            row = self._row(ann, item, width, height)
-            if row is not None:
-                rows.append(row)
-        base = self.out / item.split if item.split else self.out
-        images_dir, labels_dir = base / 'images', base / 'labels'
-        if item.split not in self._made:
-            images_dir.mkdir(parents=True, exist_ok=True)
-            labels_dir.mkdir(parents=True, exist_ok=True)
+        rows = self._rows(item, width, height)
+        folders = self._folders.get(item.split)
+        if folders is None:
+            base = self.out / item.split if item.split else self.out
+            folders = self._folders[item.split] = (base / 'images', str(base / 'labels'))
+            folders[0].mkdir(parents=True, exist_ok=True)
+            os.makedirs(folders[1], exist_ok=True)
             self._made.add(item.split)
+        images_dir, labels_dir = folders
         with open(os.path.join(labels_dir, f'{item.name}.txt'), 'wb') as handle:
             handle.write(('\n'.join(rows) + '\n').encode() if rows else b'')
-        place_image(item.image, images_dir / f'{item.name}{item.image.suffix}', self.images)
+        if self.images != 'none' and item.image is not None:
+            place_image(item.image, images_dir / f'{item.name}{item.image.suffix}', self.images)
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 
+    def _rows(self, item: Item, width: int, height: int) -> list[str]:
+        """The item's label rows; boxes, most of a dataset, inline."""
+        rows: list[str] = []
+        class_id = self.classes.id
+        for ann in item.annotations:
+            if isinstance(ann, Box):
+                box = self.clip_box(ann, item, width, height)
+                if box is None:
+                    continue
+                if ann.attrs:
+                    self.losses.add('annotation attributes')
+                self.counted(item.split, 'bbox')
+                rows.append(_box_row(class_id(ann.label), *box, width, height))
+            else:
+                row = self._row(ann, item, width, height)
+                if row is not None:
+                    rows.append(row)
+        return rows
+
     def _row(self, ann: Annotation, item: Item, width: int, height: int) -> str | None:
         split = item.split
-        if isinstance(ann, Box):
-            box = self.clip_box(ann, item, width, height)
-            if box is None:
-                return None
-            x0, y0, x1, y1 = box
-            self.losses.attrs(ann)
-            self.counted(split, 'bbox')
-            cid = self.classes.id(ann.label)
-            return _box_row(cid, x0, y0, x1, y1, width, height)
         if isinstance(ann, Polygon):
             if len(ann.points) < 3:
                 self.report.skipped(
@@ -315,7 +325,7 @@ class YOLOWriter(Writer):
         elif isinstance(ann, Tag):
             self.losses.add('image classifications')
         else:
-            self.losses.add(f'{ann.tool} annotations')
+            self.losses.add(f'{getattr(ann, "tool", "other")} annotations')
         return None
 
     def _pose(self, ann: Keypoints, item: Item, width: int, height: int) -> str | None:
