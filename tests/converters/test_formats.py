@@ -180,16 +180,22 @@ def test_globox_reads_our_yolo_and_voc(dm_flat: Path, tmp_path: Path) -> None:
     assert a1_voc == [('car', 11, 6, 30, 15), ('person', 3, 3, 14, 22), ('person', 31, 13, 38, 28)]
 
 
-def test_voc_flags_and_attributes_survive(tmp_path: Path, image_file: Callable[[Path, tuple[int, int]], None]) -> None:
-    root = tmp_path / 'voc'
+def _one_image_voc(root: Path, image_file: Callable[[Path, tuple[int, int]], None], extra: str = '') -> Path:
+    """A 50x40 VOC image with one whole-image ``dog`` box; ``extra`` goes into its <object>."""
     image_file(root / 'JPEGImages' / 'x.jpg', (50, 40))
     (root / 'Annotations').mkdir()
     (root / 'Annotations' / 'x.xml').write_text(
         '<annotation><filename>x.jpg</filename><size><width>50</width><height>40</height></size>'
-        '<object><name>dog</name><pose>Left</pose><truncated>1</truncated><difficult>1</difficult>'
-        '<bndbox><xmin>1</xmin><ymin>1</ymin><xmax>50</xmax><ymax>40</ymax></bndbox>'
-        '<attributes><attribute><name>breed</name><value>lab</value></attribute></attributes></object></annotation>'
+        f'<object><name>dog</name>{extra}<bndbox><xmin>1</xmin><ymin>1</ymin><xmax>50</xmax><ymax>40</ymax></bndbox>'
+        '</object></annotation>'
     )
+    return root
+
+
+def test_voc_flags_and_attributes_survive(tmp_path: Path, image_file: Callable[[Path, tuple[int, int]], None]) -> None:
+    flags = '<pose>Left</pose><truncated>1</truncated><difficult>1</difficult>'
+    attributes = '<attributes><attribute><name>breed</name><value>lab</value></attribute></attributes>'
+    root = _one_image_voc(tmp_path / 'voc', image_file, flags + attributes)
     get_converter('pascal', 'dm_v2', root_dir=root).save_to_folder(tmp_path / 'dm')
     (box,) = json.loads((tmp_path / 'dm' / 'json' / 'x.json').read_text())['images'][0]['bounding_box']
     assert box['data'] == [0, 0, 50, 40]  # the whole image
@@ -210,14 +216,7 @@ def test_voc_flags_and_attributes_survive(tmp_path: Path, image_file: Callable[[
 def test_voc_attribute_values_keep_their_type_through_a_round_trip(
     tmp_path: Path, image_file: Callable[[Path, tuple[int, int]], None]
 ) -> None:
-    root = tmp_path / 'voc'
-    image_file(root / 'JPEGImages' / 'x.jpg', (50, 40))
-    (root / 'Annotations').mkdir()
-    (root / 'Annotations' / 'x.xml').write_text(
-        '<annotation><filename>x.jpg</filename><size><width>50</width><height>40</height></size>'
-        '<object><name>dog</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>50</xmax><ymax>40</ymax></bndbox>'
-        '</object></annotation>'
-    )
+    root = _one_image_voc(tmp_path / 'voc', image_file)
     get_converter('pascal', 'dm_v2', root_dir=root).save_to_folder(tmp_path / 'dm')
     item = tmp_path / 'dm' / 'json' / 'x.json'
     doc = json.loads(item.read_text())
