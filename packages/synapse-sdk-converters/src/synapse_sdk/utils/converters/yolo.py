@@ -273,22 +273,33 @@ class YOLOWriter(Writer):
         self.losses.flush(self.report, item)
 
     def _rows(self, item: Item, width: int, height: int) -> list[str]:
-        """The item's label rows; boxes, most of a dataset, inline."""
+        """The item's label rows; boxes, most of a dataset, inline (this loop is the writer's hot path)."""
         rows: list[str] = []
         class_id = self.classes.id
+        boxes = 0
         for ann in item.annotations:
-            if isinstance(ann, Box):
-                box = self.clip_box(ann, item, width, height)
-                if box is None:
-                    continue
+            if type(ann) is Box:
+                x0, y0 = ann.x, ann.y
+                x1, y1 = x0 + ann.w, y0 + ann.h
+                if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+                    clipped = self.clip_box(ann, item, width, height)
+                    if clipped is None:
+                        continue
+                    x0, y0, x1, y1 = clipped
                 if ann.attrs:
                     self.losses.add('annotation attributes')
-                self.counted(item.split, 'bbox')
-                rows.append(_box_row(class_id(ann.label), *box, width, height))
+                boxes += 1
+                rows.append(
+                    f'{class_id(ann.label)} {(x0 + x1) / 2 / width:.6f} {(y0 + y1) / 2 / height:.6f} '
+                    f'{(x1 - x0) / width:.6f} {(y1 - y0) / height:.6f}'
+                )
             else:
                 row = self._row(ann, item, width, height)
                 if row is not None:
                     rows.append(row)
+        if boxes:
+            kinds = self.summary.kinds(item.split or 'all')
+            kinds['bbox'] = kinds.get('bbox', 0) + boxes
         return rows
 
     def _row(self, ann: Annotation, item: Item, width: int, height: int) -> str | None:
