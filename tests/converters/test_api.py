@@ -125,6 +125,11 @@ def test_progress_callback_and_hard_links(dm_split: Path, tmp_path: Path) -> Non
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
     source = dm_split / 'train' / 'original_files' / 'a1.jpg'
     assert (tmp_path / 'coco' / 'train' / 'a1.jpg').stat().st_ino == source.stat().st_ino
+    calls.clear()  # a streamed COCO source still gives the progress bar its total
+    get_converter(
+        'coco', 'yolo', root_dir=tmp_path / 'coco', is_categorized=True, progress=lambda d, t: calls.append((d, t))
+    ).save_to_folder(tmp_path / 'yolo')
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_plugins_datasets_reexports_the_converters() -> None:

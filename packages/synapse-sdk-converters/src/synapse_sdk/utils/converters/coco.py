@@ -103,8 +103,13 @@ class COCOReader(Reader):
             return [str(n) for n in given]
         return [name for _, name, _ in self._categories_of(self._files()[0][1]).values()]
 
-    def count(self) -> int | None:
-        return None
+    def count(self) -> int:
+        """The number of entries in ``images`` (asked only for a progress total; it reads that list once more)."""
+        total = 0
+        for _, path in self._files():
+            images = coco_stream.top_value(path, 'images')
+            total += len(images) if isinstance(images, list) else 0
+        return total
 
     @staticmethod
     def _annotations_list(path: Path) -> None:
