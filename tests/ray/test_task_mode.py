@@ -15,7 +15,7 @@ from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
 from synapse_sdk.plugins.events import CallbackSink, MemorySink
 from synapse_sdk.plugins.executors.ray.task import RayActorExecutor, RayTaskExecutor
 from synapse_sdk.plugins.runner import run_plugin
-from synapse_sdk.ray.errors import RemoteError, ResourceUnavailableError, WorkerCrashedError
+from synapse_sdk.ray.errors import ActionTimeoutError, RemoteError, ResourceUnavailableError, WorkerCrashedError
 from synapse_sdk.ray.secrets import Secret
 from synapse_sdk.ray.testing import LocalHead, free_port
 
@@ -69,6 +69,20 @@ def test_events_of_a_long_action_arrive_while_it_runs(connected: LocalHead, echo
     first_progress = next(at for kind, at in arrivals if kind == 'progress')
     assert finished - first_progress > 1.0  # seen live, not replayed at the end
     assert [kind for kind, _ in arrivals].count('progress') == 2
+
+
+def test_an_action_past_its_timeout_is_a_clear_error(connected: LocalHead, echo_plugin: Path):
+    # its own actor (distinct env), so the still-sleeping action holds up no other test
+    executor = RayActorExecutor(
+        address=connected.address, working_dir=echo_plugin, env={'PURPOSE': 'timeout'}, timeout=1.5, sinks=[]
+    )
+    try:
+        started = time.monotonic()
+        with pytest.raises(ActionTimeoutError, match='within 1.5s'):
+            executor.execute('echo_plugin.actions:sleep', {'seconds': 30})
+        assert time.monotonic() - started < 10
+    finally:
+        executor.shutdown()
 
 
 def test_working_dir_honours_gitignore_and_synapseignore(connected: LocalHead, echo_plugin: Path):

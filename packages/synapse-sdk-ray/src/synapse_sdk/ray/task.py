@@ -214,16 +214,18 @@ class RayActorExecutor(RayExecutorBase):
 
         if not self.live_events:
             return ray.get(actor.run.remote(request), timeout=self.timeout)  # type: ignore[no-any-return]
+        import ray.exceptions as rex
+
         request['run_id'] = run_id = uuid.uuid4().hex
         ref = actor.run.remote(request)
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         while True:
             wait = self.event_interval if deadline is None else min(self.event_interval, deadline - time.monotonic())
-            ready, _ = ray.wait([ref], timeout=max(0.0, wait))
-            if ready:
-                return ray.get(ref)  # type: ignore[no-any-return]
-            if deadline is not None and time.monotonic() >= deadline:
-                return ray.get(ref, timeout=0)  # type: ignore[no-any-return]  # raises GetTimeoutError
+            try:  # one round trip when the action is quick, which is most calls
+                return ray.get(ref, timeout=max(0.0, wait))  # type: ignore[no-any-return]
+            except rex.GetTimeoutError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
             self.replay_events(ray.get(actor.drain.remote(run_id)))
 
     def finish(self, envelope: Mapping[str, Any]) -> Any:
