@@ -49,11 +49,11 @@ def where(params, ctx):
 
 @pytest.fixture(scope='session')
 def sdk_free_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A venv with the lock's Ray (and the SDK's third-party deps) but no synapse_sdk at all."""
+    """A stock Ray worker: a venv with only ``ray[default]`` (at the lock's versions), no synapse_sdk."""
     uv = shutil.which('uv')
     assert uv, 'uv is needed to build the SDK-free worker environment'
     folder = tmp_path_factory.mktemp('sdk-free')
-    requirements = folder / 'requirements.txt'
+    pins = folder / 'constraints.txt'
     exported = subprocess.run(
         [uv, 'export', '--package', 'synapse-sdk-ray', '--no-emit-workspace', '--frozen', '--no-hashes', '--no-dev'],
         cwd=ROOT,
@@ -61,13 +61,15 @@ def sdk_free_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
     ).stdout
-    requirements.write_text(exported, encoding='utf-8')
+    pins.write_text(exported, encoding='utf-8')
     venv = folder / 'venv'
     subprocess.run([uv, 'venv', '-q', '--python', sys.executable, str(venv)], check=True)
     python = venv / 'bin' / 'python'
-    subprocess.run([uv, 'pip', 'install', '-q', '--python', str(python), '-r', str(requirements)], check=True)
-    probe = subprocess.run([str(python), '-c', 'import synapse_sdk'], capture_output=True, text=True, env={})
-    assert probe.returncode != 0, 'the worker venv must not have the SDK'
+    install = [uv, 'pip', 'install', '-q', '--python', str(python), '-c', str(pins), 'ray[default]']
+    subprocess.run(install, check=True)
+    for module in ('synapse_sdk', 'rich'):  # neither the SDK nor its extra dependencies are there
+        probe = subprocess.run([str(python), '-c', f'import {module}'], capture_output=True, text=True, env={})
+        assert probe.returncode != 0, f'the worker venv must not have {module}'
     return python
 
 
