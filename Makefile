@@ -2,7 +2,7 @@
 export UV_PYTHON_DOWNLOADS := never
 PY_SMOKE ?= 3.11 3.10 3.13
 
-.PHONY: install format lint typecheck test test-fast wheels smoke bench lock ci
+.PHONY: install format lint typecheck test test-fast wheels upgrade smoke bench lock ci
 
 install:            ## editable install of every member plus dev tools
 	uv sync --locked
@@ -26,6 +26,9 @@ test-fast:          ## skip tests that start servers or a Ray head
 
 wheels:             ## build seven wheels, install each alone in a fresh venv and import it
 	uv run python scripts/check_wheels.py
+
+upgrade:            ## upgrading from the published single-package synapse-sdk, the ways README documents
+	uv run python scripts/check_upgrade.py
 
 smoke:              ## install-and-import smoke test on other interpreters
 	uv run python scripts/check_wheels.py $(foreach v,$(PY_SMOKE),--python $(v))
