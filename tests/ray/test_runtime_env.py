@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from synapse_sdk.core.errors import ConfigError
 from synapse_sdk.core.version import sdk_version
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
+from synapse_sdk.ray import sdk_wheels
 from synapse_sdk.ray.errors import RemoteError
 from synapse_sdk.ray.executor_base import RayExecutorBase
 from synapse_sdk.ray.remote_errors import describe_exception, rebuild_exception
@@ -110,6 +112,19 @@ def test_include_sdk_ships_one_merged_sdk_tree_with_its_metadata(tmp_path: Path,
     assert sorted(p.name for p in modules[1:]) == sorted(f'{dist}-{version}.dist-info' for dist in WORKER_DISTS)
     again = RayExecutorBase(include_sdk=True, include_credentials=False).build_runtime_env()
     assert again['py_modules'] == env['py_modules']  # unpacked once, reused while the wheels are the same
+
+
+def test_workspace_wheels_older_than_the_sources_are_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    version = sdk_version()
+    stale = [_fake_wheel(tmp_path, dist, version) for dist in WORKER_DISTS]
+    for wheel in stale:
+        os.utime(wheel, (1_000_000, 1_000_000))  # built long before the sources last changed
+    monkeypatch.delenv('SYNAPSE_SDK_WHEELS', raising=False)
+    monkeypatch.setattr(sdk_wheels, 'WORKSPACE_DIST', str(tmp_path))  # the workspace's dist/, moved aside
+    wheels = sdk_wheels.find_sdk_wheels()
+    assert [w.name for w in wheels] == [w.name for w in stale]
+    core = next(w for w in wheels if w.name.startswith('synapse_sdk_core-'))
+    assert 'synapse_sdk/core/errors.py' in zipfile.ZipFile(core).namelist()  # a real build replaced the fake
 
 
 def test_include_sdk_without_wheels_says_how_to_build_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -1,7 +1,8 @@
 """Find (or build) the SDK's own wheels so workers without the SDK can run plugins.
 
-Used by ``include_sdk=True``. The wheels are looked up in ``SYNAPSE_SDK_WHEELS`` (a folder), else
-the workspace's ``dist/``, and built there with ``uv build`` when missing. They are then unpacked
+Used by ``include_sdk=True``. The wheels are looked up in ``SYNAPSE_SDK_WHEELS`` (a folder, used as
+it is), else the workspace's ``dist/``, and built there with ``uv build`` when missing or older than
+the sources (so a worker never runs yesterday's code). They are then unpacked
 into one merged tree (``synapse_sdk/`` plus each portion's ``.dist-info``) whose folders go into
 the runtime_env's ``py_modules``: Ray puts them on the worker's ``PYTHONPATH`` as they are, where a
 ``.whl`` entry would need ``pip`` in the raylet's environment (uv-made environments have none).
@@ -22,6 +23,7 @@ from synapse_sdk.core.version import sdk_version
 from synapse_sdk.utils.file import extract_archive
 
 ENV_WHEELS = 'SYNAPSE_SDK_WHEELS'
+WORKSPACE_DIST = 'dist'  # where a workspace keeps its built wheels (rebuilt when older than the sources)
 # The portions a worker needs; the CLI and the meta-package are not.
 WORKER_DISTS = (
     'synapse_sdk_core',
@@ -48,20 +50,36 @@ def _pick(folder: Path, version: str) -> list[Path]:
     return found
 
 
+def _older_than_sources(wheels: Sequence[Path], root: Path) -> bool:
+    """True when a shipped portion's source changed after its wheel was built (the workspace's own dist/)."""
+    sources = [root / 'packages' / dist.replace('_', '-') for dist in WORKER_DISTS]
+    newest = max(
+        (
+            p.stat().st_mtime
+            for folder in sources
+            for p in folder.rglob('*')
+            if p.is_file() and '__pycache__' not in p.parts
+        ),
+        default=0.0,
+    )
+    return min(w.stat().st_mtime for w in wheels) < newest
+
+
 def find_sdk_wheels(*, build: bool = True) -> list[Path]:
     version = sdk_version()
     explicit = os.environ.get(ENV_WHEELS)
     folder = Path(explicit) if explicit else None
     root = _workspace_root()
     if folder is None and root is not None:
-        folder = root / 'dist'
+        folder = root / WORKSPACE_DIST
     if folder is None:
         raise ConfigError(
             f'include_sdk=True needs the SDK wheels: set {ENV_WHEELS} to a folder holding them '
             '(build them with `uv build --all-packages --wheel`)'
         )
     wheels = _pick(folder, version) if folder.is_dir() else []
-    if len(wheels) < len(WORKER_DISTS) and build and root is not None and shutil.which('uv'):
+    stale = not explicit and root is not None and len(wheels) == len(WORKER_DISTS) and _older_than_sources(wheels, root)
+    if (len(wheels) < len(WORKER_DISTS) or stale) and build and root is not None and shutil.which('uv'):
         for dist in WORKER_DISTS:
             subprocess.run(
                 ['uv', 'build', '--wheel', '--package', dist.replace('_', '-'), '-o', str(folder)],
