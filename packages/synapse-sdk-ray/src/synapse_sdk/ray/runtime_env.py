@@ -111,6 +111,18 @@ def _requirements(path: Path | None) -> tuple[list[str], list[str]]:
     return packages, options
 
 
+def _check_wheels_are_shipped(wheels: Path) -> None:
+    """Ray honours ``.gitignore`` when it uploads the plugin: a ``*`` there hides the wheels from workers."""
+    ignore = wheels / '.gitignore'
+    if '*' in read_ignore_file(ignore) and any(wheels.glob('*.whl')):
+        raise ConfigError(
+            f'{ignore} ignores every file (`uv build -o` writes one), so Ray would upload the plugin without '
+            'its wheels and installing them would fail on the worker. Delete that .gitignore, or build the '
+            'wheels elsewhere and copy them in.',
+            details={'file': str(ignore)},
+        )
+
+
 def build_runtime_env(
     *,
     working_dir: str | os.PathLike[str] | None = None,
@@ -147,6 +159,7 @@ def build_runtime_env(
     packages, options = _requirements(req_path)
     wheels = root / (wheels_dir or settings.wheels_dir) if root else None
     if wheels is not None and wheels.is_dir():
+        _check_wheels_are_shipped(wheels)
         rel = wheels.relative_to(root) if root else wheels
         packages += [f'{WORKING_DIR_VAR}/{rel.as_posix()}/{whl.name}' for whl in sorted(wheels.glob('*.whl'))]
     options += list(
