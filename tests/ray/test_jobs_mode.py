@@ -140,6 +140,22 @@ def test_events_reach_sinks_while_the_job_still_runs(ray_head: LocalHead, echo_p
     assert len([e for _, e in arrivals if e.kind == 'progress']) == 2  # wait() does not deliver them twice
 
 
+def test_many_events_arrive_once_each_in_order_through_a_small_window(ray_head: LocalHead, echo_plugin: Path):
+    sink = MemorySink()
+    executor = RayJobsApiExecutor(
+        dashboard_address=ray_head.dashboard_address,
+        working_dir=echo_plugin,
+        sinks=[sink],
+        events_window=3,  # polls fetch the last 3 lines; more new ones than that means one whole read
+        include_credentials=False,
+    )
+    job_id = executor.submit('echo_plugin.actions:EchoAction', {'text': 'x', 'repeat': 25})
+    list(executor.follow(job_id, poll_interval=0.05, timeout=120))
+    executor.wait(job_id, timeout=30)
+    assert [e.data['current'] for e in sink.events if e.kind == 'progress'] == list(range(1, 26))
+    assert sink.events[0].code == 'PLUGIN_RUN_STARTED' and sink.events[-1].code == 'PLUGIN_RUN_COMPLETE'
+
+
 def test_failure_arrives_typed_with_remote_traceback(jobs):
     executor = jobs['executor']
     with pytest.raises(ExecutionError) as caught:

@@ -95,7 +95,7 @@ def run(
         if follow:
             from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
 
-            executor = RayJobsApiExecutor(sinks=recorder, **({'dashboard_address': address} if address else {}))
+            executor = RayJobsApiExecutor(dashboard_address=address, sinks=recorder)
             for line in executor.follow(job_id):
                 sys.stderr.write(line if line.endswith('\n') else line + '\n')
             _print_result(executor.wait(job_id))

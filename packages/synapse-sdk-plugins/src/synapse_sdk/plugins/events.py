@@ -129,13 +129,15 @@ class JsonlSink:
         self.language = resolve_language(language)
         self._handle: IO[str] | None = open(self.path, 'a', encoding='utf-8')
         self._lock = threading.Lock()
+        self._seq = 0
 
     def emit(self, event: Event) -> None:
         record = {**event.to_dict(), 'text': event.render(self.language)}
-        line = json.dumps(record, ensure_ascii=False, default=str)
         with self._lock:
             if self._handle is not None:
-                self._handle.write(line + '\n')
+                self._seq += 1  # lets a reader that only fetches the file's tail tell what it already has
+                record['seq'] = self._seq
+                self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + '\n')
                 self._handle.flush()
 
     def close(self) -> None:

@@ -110,11 +110,11 @@ class Dashboard:
                 totals[name] = totals.get(name, 0.0) + float(amount)
         return totals
 
-    def node_file(self, node_id: str, filename: str) -> bytes | None:
-        """A file under the node's Ray logs folder, or None when it does not exist."""
+    def node_file(self, node_id: str, filename: str, *, lines: int = -1) -> bytes | None:
+        """A file under the node's Ray logs folder (its last ``lines`` lines), or None when it does not exist."""
         try:
             return self.request(
-                'GET', '/api/v0/logs/file', query={'node_id': node_id, 'filename': filename, 'lines': -1}
+                'GET', '/api/v0/logs/file', query={'node_id': node_id, 'filename': filename, 'lines': lines}
             )
         except (ClientError, JobNotFoundError) as error:
             if isinstance(error, JobNotFoundError) or getattr(error, 'status', None) in (404, 500):

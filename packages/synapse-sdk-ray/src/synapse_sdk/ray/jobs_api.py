@@ -42,9 +42,16 @@ ENTRYPOINT_MODULE = 'synapse_sdk.ray.job_entry'
 
 def parse_events(raw: bytes | None) -> list[dict[str, Any]]:
     """Complete JSON lines only: a running job may be half-way through writing the last one."""
-    text = (raw or b'').decode('utf-8', 'replace')
-    complete = text[: text.rfind('\n') + 1]
-    return [json.loads(line) for line in complete.splitlines() if line.strip()]
+    lines = [line for line in (raw or b'').decode('utf-8', 'replace').splitlines() if line.strip()]
+    events = []
+    for index, line in enumerate(lines):
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            if index == len(lines) - 1:
+                break  # still being written
+            raise
+    return events
 
 
 class RayJobsApiExecutor(RayExecutorBase):
@@ -59,6 +66,7 @@ class RayJobsApiExecutor(RayExecutorBase):
         ray_address: str | None = None,
         python: str = 'python',
         sinks: Any = None,
+        events_window: int = 200,
         **options: Any,
     ) -> None:
         connect_timeout = float(options.pop('connect_timeout', 15.0))
@@ -68,7 +76,8 @@ class RayJobsApiExecutor(RayExecutorBase):
         self.dashboard = Dashboard(dashboard_address or address, timeout=connect_timeout)
         self.python = python
         self._submitter: Any = None
-        self._delivered: dict[str, int] = {}  # job id -> events already handed to our sinks
+        self._delivered: dict[str, int] = {}  # job id -> seq of the last event handed to our sinks
+        self.events_window = events_window  # lines fetched per events poll (see deliver_events)
 
     @property
     def dashboard_address(self) -> str:
@@ -201,11 +210,11 @@ class RayJobsApiExecutor(RayExecutorBase):
         return self.dashboard.delete_job(job_id)
 
     # -- results -----------------------------------------------------------------------------
-    def _record(self, info: Mapping[str, Any], job_id: str, name: str) -> bytes | None:
+    def _record(self, info: Mapping[str, Any], job_id: str, name: str, *, lines: int = -1) -> bytes | None:
         node_id = info.get('driver_node_id')
         if not node_id:
             return None
-        return self.dashboard.node_file(str(node_id), relative_file(job_id, name))
+        return self.dashboard.node_file(str(node_id), relative_file(job_id, name), lines=lines)
 
     def events_of(self, job_id: str) -> list[dict[str, Any]]:
         """The events the action has emitted so far, in order."""
@@ -213,15 +222,24 @@ class RayJobsApiExecutor(RayExecutorBase):
         return parse_events(raw)
 
     def deliver_events(self, job_id: str, info: Mapping[str, Any] | None = None) -> int:
-        """Hand the job's events not delivered yet to this executor's sinks; returns how many."""
+        """Hand the job's events not delivered yet to this executor's sinks; returns how many.
+
+        Polls fetch only the file's last ``events_window`` lines; the whole file only when more than
+        that arrived since the last poll. Every event carries its ``seq`` (1, 2, ...), so none is
+        handed over twice or skipped.
+        """
         if not self._sinks:
             return 0
         info = info if info is not None else self.dashboard.job(job_id)
-        events = parse_events(self._record(info, job_id, EVENTS_FILE))
         done = self._delivered.get(job_id, 0)
-        self.replay_events(events[done:])
-        self._delivered[job_id] = max(done, len(events))
-        return max(0, len(events) - done)
+        events = parse_events(self._record(info, job_id, EVENTS_FILE, lines=self.events_window))
+        if events and int(events[0].get('seq', 1)) > done + 1:  # the window starts past what we have
+            events = parse_events(self._record(info, job_id, EVENTS_FILE))
+        fresh = [event for event in events if int(event.get('seq', 0)) > done]
+        self.replay_events(fresh)
+        if fresh:
+            self._delivered[job_id] = int(fresh[-1]['seq'])
+        return len(fresh)
 
     def wait(self, job_id: str, timeout: float | None = None, *, event_interval: float = 0.5) -> Any:
         """Block until the job ends; return the action's result or raise its (typed) error.
