@@ -81,12 +81,14 @@ def find_sdk_wheels(*, build: bool = True) -> list[Path]:
     stale = not explicit and root is not None and len(wheels) == len(WORKER_DISTS) and _older_than_sources(wheels, root)
     if (len(wheels) < len(WORKER_DISTS) or stale) and build and root is not None and shutil.which('uv'):
         for dist in WORKER_DISTS:
-            subprocess.run(
-                ['uv', 'build', '--wheel', '--package', dist.replace('_', '-'), '-o', str(folder)],
-                cwd=root,
-                check=True,
-                capture_output=True,
-            )
+            command = ['uv', 'build', '--wheel', '--package', dist.replace('_', '-'), '-o', str(folder)]
+            done = subprocess.run(command, cwd=root, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise ConfigError(
+                    f'include_sdk=True: building the SDK wheels failed ({" ".join(command)}):\n'
+                    + '\n'.join(done.stderr.strip().splitlines()[-10:]),
+                    details={'folder': str(folder)},
+                )
         wheels = _pick(folder, version)
     if len(wheels) < len(WORKER_DISTS):
         raise ConfigError(
