@@ -168,7 +168,7 @@ class ConsoleSink:
         self.stream = stream if stream is not None else sys.stderr
         self.min_level = min_level
         self._console: Any = None
-        self._last_progress: dict[str, float] = {}
+        self._throttle = ProgressThrottle()
 
     def _get_console(self) -> Any:
         if self._console is None:
@@ -180,13 +180,8 @@ class ConsoleSink:
     def emit(self, event: Event) -> None:
         if event.level.stdlib_level < self.min_level.stdlib_level:
             return
-        if event.kind == 'progress':
-            key = str(event.data.get('category'))
-            done = event.data.get('current') == event.data.get('total')
-            now = time.monotonic()
-            if not done and now - self._last_progress.get(key, 0.0) < 0.5:
-                return
-            self._last_progress[key] = now
+        if not self._throttle.due(event):
+            return
         from rich.markup import escape
 
         style = _LEVEL_STYLE.get(event.level, '')
@@ -197,6 +192,25 @@ class ConsoleSink:
 
     def close(self) -> None:
         pass
+
+
+class ProgressThrottle:
+    """Lets a progress event through at most every ``interval`` seconds per category (and always the last)."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+
+    def due(self, event: Event) -> bool:
+        if event.kind != 'progress':
+            return True
+        key = str(event.data.get('category'))
+        now = time.monotonic()
+        done = event.data.get('current') == event.data.get('total')
+        if not done and now - self._last.get(key, 0.0) < self.interval:
+            return False
+        self._last[key] = now
+        return True
 
 
 class EventBus:

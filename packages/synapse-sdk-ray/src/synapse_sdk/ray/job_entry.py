@@ -8,7 +8,6 @@ to the result record. Exit code 0 on success, 1 when the action failed.
 from __future__ import annotations
 
 import sys
-import time
 import traceback
 from typing import Any
 
@@ -27,17 +26,14 @@ class LogLineSink:
     """Events as plain ``LEVEL    text`` lines on stderr: the job log has no terminal, so no rich."""
 
     def __init__(self, language: str | None) -> None:
+        from synapse_sdk.plugins.events import ProgressThrottle
+
         self.language = language
-        self._last_progress: dict[str, float] = {}
+        self._throttle = ProgressThrottle()
 
     def emit(self, event: Any) -> None:
-        if event.kind == 'progress':
-            key = str(event.data.get('category'))
-            done = event.data.get('current') == event.data.get('total')
-            now = time.monotonic()
-            if not done and now - self._last_progress.get(key, 0.0) < 0.5:
-                return
-            self._last_progress[key] = now
+        if not self._throttle.due(event):
+            return
         sys.stderr.write(f'{event.level.value.upper():<8} {event.render(self.language)}\n')
         sys.stderr.flush()
 

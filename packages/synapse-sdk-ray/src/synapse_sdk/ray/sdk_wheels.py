@@ -10,6 +10,7 @@ the runtime_env's ``py_modules``: Ray puts them on the worker's ``PYTHONPATH`` a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -98,12 +99,19 @@ def find_sdk_wheels(*, build: bool = True) -> list[Path]:
     return wheels
 
 
+@functools.lru_cache(maxsize=32)
+def _content_digest(path: str, mtime_ns: int, size: int) -> bytes:
+    """A wheel's sha256, read once per (file, mtime, size): every submit asks for it."""
+    return hashlib.sha256(Path(path).read_bytes()).digest()
+
+
 def unpacked_sdk(wheels: Sequence[Path]) -> Path:
     """The wheels unpacked into one merged tree next to them, reused while the wheels are the same."""
     digest = hashlib.sha256()
     for wheel in sorted(wheels):
+        stat = wheel.stat()
         digest.update(wheel.name.encode())
-        digest.update(hashlib.sha256(wheel.read_bytes()).digest())
+        digest.update(_content_digest(str(wheel), stat.st_mtime_ns, stat.st_size))
     folder = Path(wheels[0]).parent / '.unpacked'
     target = folder / digest.hexdigest()[:16]
     if target.is_dir():

@@ -28,9 +28,7 @@ from synapse_sdk.utils.converters.model import (
     Keypoint,
     Keypoints,
     Mask,
-    Point,
     Polygon,
-    Polyline,
     Tag,
 )
 from synapse_sdk.utils.converters.numbers import all_numbers, bounds, polygon_area, tidy
@@ -518,12 +516,7 @@ class COCOWriter(Writer):
             rle = {'size': [height, width], 'counts': pixels_to_counts(ann.pixels, height, width)}
             box = pixel_bounds(ann.pixels, width)
             return self._record(ann.label, ann.attrs, image_id, box, float(len(ann.pixels)), rle, item.split, 'mask')
-        if isinstance(ann, Point):
-            self.losses.add('a keypoint outside a keypoint group')
-        elif isinstance(ann, Polyline):
-            self.losses.add('polylines')
-        else:
-            self.losses.add(f'{getattr(ann, "tool", "other")} annotations')
+        self.losses.cannot_hold(ann)
         return None
 
     def _keypoints(self, ann: Keypoints, item: Item, image_id: int) -> dict[str, Any]:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from synapse_sdk.utils.converters.model import Annotation, Item
+from synapse_sdk.utils.converters.model import Annotation, Item, Mask, Point, Polyline, Tag
 from synapse_sdk.utils.converters.report import Report
+
+# How a report names the annotations a target format has no place for.
+KIND_LOSSES: dict[type, str] = {
+    Point: 'a keypoint outside a keypoint group',
+    Polyline: 'polylines',
+    Mask: 'pixel masks',
+    Tag: 'image classifications',
+}
 
 
 class Losses:
@@ -15,6 +23,11 @@ class Losses:
 
     def add(self, what: str) -> None:
         self.counts[what] += 1
+
+    def cannot_hold(self, ann: Annotation) -> None:
+        """Count ``ann`` as lost by its kind (DM tools no format knows by their tool name)."""
+        what = KIND_LOSSES.get(type(ann))
+        self.counts[what or f'{getattr(ann, "tool", "other")} annotations'] += 1
 
     def attrs(self, ann: Annotation) -> None:
         if getattr(ann, 'attrs', None):

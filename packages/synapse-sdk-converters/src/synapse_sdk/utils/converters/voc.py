@@ -21,7 +21,7 @@ from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatErr
 from synapse_sdk.utils.converters.jsonio import dumps, loads
 from synapse_sdk.utils.converters.layout import SPLIT_ALIASES, list_images, place_image, safe_join
 from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Mask, Point, Polygon, Polyline, Tag
+from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Point, Polygon
 
 FLAGS = ('difficult', 'truncated', 'occluded')
 _SPLIT_FILES = {'train': 'train', 'valid': 'val', 'test': 'test', '': 'default'}
@@ -244,14 +244,8 @@ class VOCWriter(Writer):
                         parts.append(obj)
             elif isinstance(ann, Point):
                 self.losses.add('keypoints')
-            elif isinstance(ann, Polyline):
-                self.losses.add('polylines')
-            elif isinstance(ann, Mask):
-                self.losses.add('pixel masks')
-            elif isinstance(ann, Tag):
-                self.losses.add('image classifications')
             else:
-                self.losses.add(f'{ann.tool} annotations')
+                self.losses.cannot_hold(ann)
         parts.append('</annotation>\n')
         with open(os.path.join(self._annotations, f'{item.name}.xml'), 'wb') as handle:
             handle.write(''.join(parts).encode())

@@ -25,11 +25,7 @@ from synapse_sdk.utils.converters.model import (
     Item,
     Keypoint,
     Keypoints,
-    Mask,
-    Point,
     Polygon,
-    Polyline,
-    Tag,
 )
 from synapse_sdk.utils.converters.numbers import bounds
 
@@ -327,16 +323,7 @@ class YOLOWriter(Writer):
             return f'{self.classes.id(ann.label)} ' + ' '.join(coords)
         if isinstance(ann, Keypoints):
             return self._pose(ann, item, width, height)
-        if isinstance(ann, Point):
-            self.losses.add('a keypoint outside a keypoint group')
-        elif isinstance(ann, Polyline):
-            self.losses.add('polylines')
-        elif isinstance(ann, Mask):
-            self.losses.add('pixel masks')
-        elif isinstance(ann, Tag):
-            self.losses.add('image classifications')
-        else:
-            self.losses.add(f'{getattr(ann, "tool", "other")} annotations')
+        self.losses.cannot_hold(ann)
         return None
 
     def _pose(self, ann: Keypoints, item: Item, width: int, height: int) -> str | None:
