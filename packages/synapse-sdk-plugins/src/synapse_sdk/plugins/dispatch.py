@@ -17,6 +17,7 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
+from synapse_sdk.core.suggest import did_you_mean
 from synapse_sdk.i18n import LogMessageCode
 from synapse_sdk.plugins.action import BaseAction
 from synapse_sdk.plugins.context import RuntimeContext
@@ -201,10 +202,46 @@ def validate_params(spec: ActionSpec, params: Any, ctx: RuntimeContext) -> Any:
         raise ParamsValidationError(
             name, [{'loc': (), 'msg': f'params must be a JSON object, got {type(params).__name__}'}]
         )
+    unknown = unknown_params(model, params)
     try:
-        return model.model_validate(params, context=_ValidationContext(ctx))
+        validated = model.model_validate(params, context=_ValidationContext(ctx))
     except ValidationError as error:
-        raise ParamsValidationError(name, error.errors(include_url=False, include_context=False)) from None
+        raise ParamsValidationError(name, [*unknown, *error.errors(include_url=False, include_context=False)]) from None
+    if unknown:
+        raise ParamsValidationError(name, unknown)
+    return validated
+
+
+def accepted_keys(model: type[BaseModel]) -> list[str]:
+    """Every top-level key ``model`` takes: field names and their string aliases."""
+    keys: set[str] = set()
+    for field_name, field in model.model_fields.items():
+        keys.add(field_name)
+        for alias in (field.alias, field.validation_alias):
+            if isinstance(alias, str):
+                keys.add(alias)
+    return sorted(keys)
+
+
+def unknown_params(model: type[BaseModel], params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Errors for keys the model would silently drop (a typo runs with the default otherwise).
+
+    Models that take extra keys (``extra='allow'``) or refuse them themselves (``'forbid'``) are
+    left to pydantic.
+    """
+    if model.model_config.get('extra') in ('allow', 'forbid'):
+        return []
+    valid = accepted_keys(model)
+    listed = ', '.join(valid) or '(none)'
+    return [
+        {
+            'loc': (key,),
+            'msg': f'unknown key{did_you_mean(str(key), valid)}; valid keys: {listed}',
+            'type': 'extra_forbidden',
+        }
+        for key in params
+        if str(key) not in valid
+    ]
 
 
 def _check_result(spec: ActionSpec, result: Any, ctx: RuntimeContext) -> None:

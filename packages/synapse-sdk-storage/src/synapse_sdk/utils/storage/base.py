@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError, model_validator
 
+from synapse_sdk.core.suggest import unknown_names_message
 from synapse_sdk.utils.storage.errors import (
     StorageConfigError,
     StorageConnectionError,
@@ -100,6 +101,7 @@ class FsspecStorage:
                 details={'provider': self.provider},
             )
         raw.update(overrides)
+        refuse_unknown_keys(raw, (self.config_model, StorageOptions), self.provider)
         self.config = parse_config(self.config_model, raw, self.provider)
         self.options = parse_config(StorageOptions, raw, self.provider)
         self._shown_config = redact_config({k: v for k, v in raw.items() if v is not None})
@@ -515,6 +517,32 @@ class FsspecStorage:
                 )
             )
         return results  # type: ignore[return-value]
+
+
+def accepted_config_keys(models: Iterable[type[BaseModel]]) -> set[str]:
+    """Keys the configuration models take: field names, string aliases and ``key_aliases``."""
+    keys: set[str] = set()
+    for model in models:
+        for name, field in model.model_fields.items():
+            keys.add(name)
+            if isinstance(field.alias, str):
+                keys.add(field.alias)
+        keys.update(old for old, _ in getattr(model, 'key_aliases', ()))
+    return keys
+
+
+def refuse_unknown_keys(raw: Mapping[str, Any], models: Iterable[type[BaseModel]], provider: str) -> None:
+    """A misspelled key is an error with a did-you-mean, never silently ignored.
+
+    ``endpoint_ur`` would otherwise send an upload to real AWS. Only key names are shown, never values.
+    """
+    valid = accepted_config_keys(models)
+    unknown = sorted(str(key) for key in raw if str(key) not in valid)
+    if unknown:
+        raise StorageConfigError(
+            f'invalid {provider} storage configuration: ' + unknown_names_message('configuration key', unknown, valid),
+            details={'provider': provider, 'unknown': unknown, 'valid': sorted(valid)},
+        )
 
 
 def parse_config(model: type[ConfigT], raw: Mapping[str, Any], provider: str) -> ConfigT:
