@@ -147,3 +147,15 @@ def test_create_refuses_a_non_empty_folder_and_unknown_category(tmp_path: Path) 
     assert_user_error(
         synapse('plugin', 'create', '--path', str(tmp_path / 'y'), '--name', 'Y', '-c', 'robots'), 'Unknown category'
     )
+
+
+def test_unsupported_language_warns_in_one_line_and_runs_in_english() -> None:
+    done = synapse(
+        'plugin', 'run', 'train', '--path', 'examples/yolo_plugin', '--params', '{"epochs": 1}', '-l', 'fr', cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    warning = [line for line in done.stderr.splitlines() if 'fr' in line and 'language' in line]
+    assert warning == [
+        "Warning: language 'fr' is not a supported language; messages are in English (supported: en, ko)"
+    ]
+    assert 'Training started' in done.stderr

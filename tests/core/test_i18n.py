@@ -71,3 +71,18 @@ def test_log_level_coercion() -> None:
     assert LogLevel.coerce('nonsense') is LogLevel.INFO
     assert LogLevel.DANGER.stdlib_level == 40
     assert str(LogLevel.SUCCESS) == 'success'
+
+
+def test_unknown_language_warns_once_and_falls_back_to_english() -> None:
+    import warnings
+
+    from synapse_sdk.i18n import language as language_module
+
+    language_module._warned.discard('xx')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert language_module.resolve_language('xx') == 'en'
+        assert language_module.resolve_language('xx') == 'en'
+        assert language_module.resolve_language('ko') == 'ko'
+    messages = [str(w.message) for w in caught if issubclass(w.category, language_module.UnsupportedLanguageWarning)]
+    assert messages == ["language 'xx' is not a supported language; messages are in English (supported: en, ko)"]

@@ -7,6 +7,8 @@ Each group lives in its own module and imports heavy libraries inside its comman
 from __future__ import annotations
 
 import importlib
+import warnings
+from typing import Any, TextIO
 
 import typer
 
@@ -66,5 +68,24 @@ def login(
     save(host=host, token=token, tenant=tenant)
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+    _default: Any = warnings.showwarning,
+) -> None:
+    """The SDK's own warnings as one line on stderr; everything else as Python shows it."""
+    from synapse_sdk.core.errors import SynapseWarning
+
+    if issubclass(category, SynapseWarning):
+        typer.secho(f'Warning: {message}', fg=typer.colors.YELLOW, err=True)
+        return
+    _default(message, category, filename, lineno, file, line)
+
+
 def main() -> None:
+    warnings.showwarning = _show_warning
     app()

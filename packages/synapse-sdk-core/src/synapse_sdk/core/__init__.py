@@ -8,6 +8,7 @@ from synapse_sdk.core.errors import (
     MissingDependencyError,
     NotFoundError,
     SynapseError,
+    SynapseWarning,
 )
 from synapse_sdk.core.registry import DuplicateNameError, Registry, RegistryEntry
 from synapse_sdk.core.version import sdk_version
@@ -23,5 +24,6 @@ __all__ = [
     'Registry',
     'RegistryEntry',
     'SynapseError',
+    'SynapseWarning',
     'sdk_version',
 ]

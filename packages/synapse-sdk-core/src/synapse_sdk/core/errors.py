@@ -38,6 +38,10 @@ def _rebuild(cls: type[SynapseError], message: str, details: dict[str, Any], sta
     return error
 
 
+class SynapseWarning(UserWarning):
+    """Base of the SDK's warnings: something was accepted but not as asked (the CLI prints one line)."""
+
+
 class ConfigError(SynapseError, ValueError):
     """A configuration file, key or value is wrong."""
 
