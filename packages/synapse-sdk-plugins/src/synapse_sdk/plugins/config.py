@@ -8,10 +8,30 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from synapse_sdk.core.suggest import closest
 from synapse_sdk.plugins.enums import DataType, PackageManager, PluginCategory, RunMethod
 from synapse_sdk.plugins.errors import PluginConfigError
 
 CONFIG_FILE_NAMES = ('config.yaml', 'synapse.yaml')
+
+# Keys the platform or the published package use that this model does not interpret; kept as they are.
+_KNOWN_EXTRA_KEYS = frozenset({'annotation_category', 'annotation_type', 'smart_tool', 'ui_schemas', 'requirements'})
+
+
+def refuse_misspelled_keys(model: type[BaseModel], data: Any) -> None:
+    """An unknown key that is one slip away from a real one is an error, not a silently kept extra.
+
+    Unknown keys far from every known key are kept (``model_extra``): the platform adds its own.
+    """
+    if not isinstance(data, dict):
+        return
+    valid = list(model.model_fields)
+    for key in data:
+        if not isinstance(key, str) or key in model.model_fields or key in _KNOWN_EXTRA_KEYS:
+            continue
+        match = closest(key, valid, cutoff=0.8)
+        if match is not None and match not in data:
+            raise ValueError(f'unknown key {key!r} (did you mean {match!r}?)')
 
 
 class ActionConfig(BaseModel):
@@ -26,6 +46,12 @@ class ActionConfig(BaseModel):
     params_schema: type[BaseModel] | None = Field(default=None, exclude=True)
     input_type: str | None = None
     output_type: str | None = None
+
+    @model_validator(mode='before')
+    @classmethod
+    def _misspelled(cls, data: Any) -> Any:
+        refuse_misspelled_keys(cls, data)
+        return data
 
     @field_validator('method', mode='before')
     @classmethod
@@ -61,6 +87,7 @@ class PluginConfig(BaseModel):
     @model_validator(mode='before')
     @classmethod
     def _fill_action_names(cls, data: Any) -> Any:
+        refuse_misspelled_keys(cls, data)
         if isinstance(data, dict) and isinstance(data.get('actions'), dict):
             actions = {}
             for key, value in data['actions'].items():
@@ -119,12 +146,18 @@ def read_config_dict(file: Path) -> dict[str, Any]:
     return data
 
 
+def _problem(error: Any) -> str:
+    where = '.'.join(str(p) for p in error['loc'])
+    message = str(error['msg']).removeprefix('Value error, ')
+    return f'{where}: {message}' if where else message
+
+
 def parse_config(data: dict[str, Any], *, source: str = 'plugin config') -> PluginConfig:
     """Validate a config dict; every problem is reported with its key path."""
     try:
         return PluginConfig.model_validate(data)
     except ValidationError as error:
-        problems = '; '.join(f'{".".join(str(p) for p in e["loc"])}: {e["msg"]}' for e in error.errors())
+        problems = '; '.join(_problem(e) for e in error.errors())
         raise PluginConfigError(f'{source}: {problems}', details={'errors': error.errors(include_url=False)}) from None
 
 
