@@ -88,4 +88,15 @@ def _show_warning(
 
 def main() -> None:
     warnings.showwarning = _show_warning
-    app()
+    try:
+        app()
+    except ModuleNotFoundError as error:
+        # A command needs an SDK distribution that is not installed: say which one, and how.
+        from synapse_sdk.core.lazy import missing_distribution, portion_of
+
+        portion = portion_of(error.name or '')
+        hint = missing_distribution(error, portion) if portion else error
+        if hint is error:
+            raise
+        typer.secho(f'Error: {hint}', fg=typer.colors.RED, err=True)
+        raise SystemExit(1) from None

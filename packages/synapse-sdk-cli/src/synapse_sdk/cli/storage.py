@@ -22,10 +22,8 @@ CONFIG_HELP = 'JSON file with {"provider": ..., "configuration": {...}}.'
 
 
 def _storage(config_file: Path) -> Any:
-    try:
-        from synapse_sdk.utils.storage import get_storage
-    except ImportError:
-        raise fail('storage support is not installed. Install it with: pip install "synapse-sdk"') from None
+    from synapse_sdk.utils.storage import get_storage  # without synapse-sdk-storage: the install hint
+
     try:
         text = config_file.read_text(encoding='utf-8')
     except OSError as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 from collections.abc import Iterator, Mapping
@@ -174,14 +173,9 @@ class RuntimeContext:
         """The backend client: the one given, else the SDK default (platform or embedded local backend)."""
         if not self._client_resolved:
             self._client_resolved = True
-            try:
-                factory = importlib.import_module('synapse_sdk.clients.factory')
-            except ModuleNotFoundError as error:
-                if error.name not in ('synapse_sdk.clients', 'synapse_sdk.clients.factory'):
-                    raise
-                self._client = None
-            else:
-                self._client = factory.default_client(self.env)
+            from synapse_sdk.clients.factory import default_client  # core is always there; imported when used
+
+            self._client = default_client(self.env)
         return self._client
 
     @client.setter

@@ -10,4 +10,4 @@ try:
 except ModuleNotFoundError as _error:
     from synapse_sdk.core.lazy import missing_distribution
 
-    raise missing_distribution(_error, 'synapse_sdk.utils.converters', 'all') from _error
+    raise missing_distribution(_error, 'synapse_sdk.utils.converters') from _error

@@ -7,7 +7,6 @@ at once: every write is one transaction, files are written atomically under uniq
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from synapse_sdk.clients.local.store import FileStore, LocalFileStore, file_url_
 from synapse_sdk.clients.protocol import PathLike, Record
 from synapse_sdk.core.credentials import synapse_home
 from synapse_sdk.core.errors import ConfigError, NotFoundError
+from synapse_sdk.core.lazy import import_optional
 from synapse_sdk.utils.file import calculate_checksum, create_archive, extract_archive
 
 ENV_LOCAL_STORAGE = 'SYNAPSE_LOCAL_STORAGE'
@@ -548,7 +548,7 @@ class LocalBackend:
     def run_plugin(self, plugin: str, action: str, params: Mapping[str, Any] | None = None) -> Any:
         """Run ``action`` of a plugin in this process: ``plugin`` is a folder or a published code."""
         # synapse-sdk-plugins depends on core, so it is looked up only when a plugin is run.
-        run_plugin = importlib.import_module('synapse_sdk.plugins.runner').run_plugin
+        run_plugin = import_optional('synapse_sdk.plugins.runner').run_plugin
 
         folder = Path(plugin).expanduser()
         if not folder.exists():

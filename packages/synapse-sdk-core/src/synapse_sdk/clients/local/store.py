@@ -7,7 +7,6 @@ of ``synapse-sdk-storage`` can be configured instead; it is imported only then.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import shutil
 import tempfile
@@ -16,7 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
-from synapse_sdk.core.errors import ConfigError, MissingDependencyError, NotFoundError
+from synapse_sdk.core.errors import ConfigError, NotFoundError
+from synapse_sdk.core.lazy import import_optional
 
 
 @runtime_checkable
@@ -136,15 +136,7 @@ def open_store(config: Mapping[str, Any] | str | os.PathLike[str] | FileStore | 
     if isinstance(config, Mapping):
         if config.get('provider') in ('local', 'file_system') and 'location' in config.get('configuration', {}):
             return LocalFileStore(config['configuration']['location'])
-        try:
-            get_storage = importlib.import_module('synapse_sdk.utils.storage').get_storage
-        except (ModuleNotFoundError, AttributeError) as error:
-            raise MissingDependencyError(
-                f'storage provider {config.get("provider")!r} needs synapse-sdk-storage. '
-                'Install it with: pip install synapse-sdk-storage (or pip install synapse-sdk)',
-                details={'provider': config.get('provider')},
-            ) from error
-        return ProviderStore(get_storage(dict(config)))
+        return ProviderStore(import_optional('synapse_sdk.utils.storage').get_storage(dict(config)))
     if isinstance(config, FileStore):
         return config
     return ProviderStore(config)

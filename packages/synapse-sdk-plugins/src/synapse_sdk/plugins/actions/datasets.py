@@ -7,7 +7,6 @@ distributions and are imported only when asked for.
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 from collections.abc import Callable, Iterable, Mapping
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from synapse_sdk.core.errors import MissingDependencyError
+from synapse_sdk.core.lazy import import_optional
 
 DM_FORMATS = ('dm', 'dm_v1', 'dm_v2')
 Progress = Callable[[int, int], None]
@@ -48,13 +48,7 @@ def normalise_format(name: str) -> str:
 
 
 def converters_module() -> Any:
-    try:
-        return importlib.import_module('synapse_sdk.utils.converters')
-    except ModuleNotFoundError as error:
-        raise MissingDependencyError(
-            'dataset conversion needs synapse-sdk-converters. Install it with: pip install synapse-sdk-converters',
-            details={'module': 'synapse_sdk.utils.converters'},
-        ) from error
+    return import_optional('synapse_sdk.utils.converters')
 
 
 def convert_dataset(
@@ -78,20 +72,15 @@ def resolve_storage(storage: Any) -> Any:
         return storage
     if isinstance(storage, Mapping):
         try:
-            module = importlib.import_module('synapse_sdk.utils.storage')
-            get_storage = module.get_storage
-        except (ModuleNotFoundError, AttributeError) as error:
+            module = import_optional('synapse_sdk.utils.storage')
+        except MissingDependencyError:
             configuration = storage.get('configuration') or {}
             if storage.get('provider') in ('local', 'file_system') and 'location' in configuration:
                 from synapse_sdk.clients.local.store import LocalFileStore
 
                 return LocalFileStore(configuration['location'])
-            raise MissingDependencyError(
-                f'storage provider {storage.get("provider")!r} needs synapse-sdk-storage. '
-                'Install it with: pip install synapse-sdk-storage',
-                details={'provider': storage.get('provider')},
-            ) from error
-        return get_storage(dict(storage))
+            raise
+        return module.get_storage(dict(storage))
     raise TypeError(f'storage must be a config dict or a provider with upload(), not {type(storage).__name__}')
 
 

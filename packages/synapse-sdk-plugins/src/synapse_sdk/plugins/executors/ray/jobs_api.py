@@ -1,10 +1,12 @@
-"""``RayJobsApiExecutor`` (mode ``job``), provided by ``synapse-sdk-ray``."""
+"""``RayJobsApiExecutor`` (mode ``job``), provided by ``synapse-sdk-ray``; the seed's import path."""
 
-try:
+from typing import TYPE_CHECKING
+
+from synapse_sdk.core.lazy import import_optional
+
+if TYPE_CHECKING:
     from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
-except ModuleNotFoundError as _error:
-    from synapse_sdk.core.lazy import missing_distribution
-
-    raise missing_distribution(_error, 'synapse_sdk.ray', 'ray') from _error
+else:
+    RayJobsApiExecutor = import_optional('synapse_sdk.ray.jobs_api').RayJobsApiExecutor
 
 __all__ = ['RayJobsApiExecutor']

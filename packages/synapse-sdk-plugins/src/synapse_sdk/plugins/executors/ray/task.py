@@ -1,10 +1,14 @@
-"""``RayActorExecutor`` (mode ``task``), provided by ``synapse-sdk-ray``."""
+"""``RayActorExecutor`` (mode ``task``), provided by ``synapse-sdk-ray``; the seed's import path."""
 
-try:
+from typing import TYPE_CHECKING
+
+from synapse_sdk.core.lazy import import_optional
+
+if TYPE_CHECKING:
     from synapse_sdk.ray.task import RayActorExecutor, RayTaskExecutor
-except ModuleNotFoundError as _error:
-    from synapse_sdk.core.lazy import missing_distribution
-
-    raise missing_distribution(_error, 'synapse_sdk.ray', 'ray') from _error
+else:
+    _task = import_optional('synapse_sdk.ray.task')
+    RayActorExecutor = _task.RayActorExecutor
+    RayTaskExecutor = _task.RayTaskExecutor
 
 __all__ = ['RayActorExecutor', 'RayTaskExecutor']
