@@ -2,7 +2,7 @@
 export UV_PYTHON_DOWNLOADS := never
 PY_SMOKE ?= 3.11 3.10 3.13
 
-.PHONY: install format lint typecheck test test-fast wheels upgrade smoke bench lock ci
+.PHONY: install format lint typecheck test test-fast wheels upgrade smoke bench lock ci readme
 
 install:            ## editable install of every member plus dev tools
 	uv sync --locked
@@ -46,3 +46,6 @@ lock:
 
 ci:
 	.ci/run
+
+readme:             ## README's commands, as written, in a fresh clone
+	uv run python scripts/check_readme.py
