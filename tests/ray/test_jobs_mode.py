@@ -56,7 +56,6 @@ def jobs(ray_head: LocalHead, echo_plugin: Path) -> dict[str, Any]:
         'echo': executor.submit('echo_plugin.actions:EchoAction', {'text': NASTY, 'repeat': 2}),
         'greet': executor.submit('echo_plugin.actions:greet', {'name': '민수'}),
         'fail': executor.submit('echo_plugin.actions:fail', {'why': 'broken'}),
-        'invalid': executor.submit('echo_plugin.actions:EchoAction', {'repeat': 'many'}),
         'sleep': executor.submit('echo_plugin.actions:sleep', {'seconds': 120}),
         'files': executor.submit('echo_plugin.actions:files', {}),
     }
@@ -164,9 +163,12 @@ def test_failure_arrives_typed_with_remote_traceback(jobs):
     assert isinstance(cause, RemoteError) and cause.remote_type == 'echo_plugin.actions.PluginFailure'
     assert 'bad input: broken' in str(caught.value) and 'raise PluginFailure' in cause.remote_traceback
     assert executor.status(jobs['ids']['fail']) == 'FAILED'
+    # Params the model rejects are refused before anything is submitted (the action imports here).
+    submitted = len(executor.dashboard.jobs())
     with pytest.raises(ParamsValidationError) as invalid:
-        executor.wait(jobs['ids']['invalid'], timeout=120)
+        executor.submit('echo_plugin.actions:EchoAction', {'repeat': 'many'})
     assert {tuple(e['loc']) for e in invalid.value.errors} == {('text',), ('repeat',)}
+    assert len(executor.dashboard.jobs()) == submitted
 
 
 def test_wait_timeout_then_stop(jobs):

@@ -32,7 +32,11 @@ def user_errors(fn: F) -> F:
             raise
         except SynapseError as error:
             original = getattr(error, 'original', None)
-            if original is not None and original.__traceback__ is not None:
+            remote = str(getattr(original, 'remote_traceback', '') or '')
+            if remote:
+                # The action raised on a Ray worker: its frames travelled back with the error.
+                sys.stderr.write(remote if remote.endswith('\n') else remote + '\n')
+            elif original is not None and original.__traceback__ is not None:
                 # The action itself raised: its own frames are what the plugin author needs.
                 frames = traceback.format_exception(type(original), original, original.__traceback__)
                 sys.stderr.write(''.join(frames))

@@ -23,8 +23,9 @@ _connected_address: str | None = None
 
 def resolve_address(address: str | None) -> str | None:
     """Explicit address, else ``RAY_ADDRESS``, else ``None`` (start or find a local runtime)."""
-    chosen = address or os.environ.get('RAY_ADDRESS') or None
-    return chosen
+    from synapse_sdk.ray.addresses import driver_address
+
+    return driver_address(address or os.environ.get('RAY_ADDRESS') or None)
 
 
 def host_port(address: str, default_port: int) -> tuple[str, int] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -11,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from synapse_sdk.core.errors import ClientError
+from synapse_sdk.ray.addresses import dashboard_url
 from synapse_sdk.ray.connection import host_port, probe, unreachable
-from synapse_sdk.ray.errors import JobNotFoundError
+from synapse_sdk.ray.errors import AddressError, JobNotFoundError
 
 DEFAULT_DASHBOARD = 'http://127.0.0.1:8265'
 ENV_DASHBOARD = 'RAY_DASHBOARD_ADDRESS'
@@ -21,12 +23,10 @@ TERMINAL = frozenset({'SUCCEEDED', 'FAILED', 'STOPPED'})
 
 def resolve_dashboard(address: str | None) -> str:
     """Explicit address, else ``RAY_DASHBOARD_ADDRESS``, else an http ``RAY_ADDRESS``, else localhost:8265."""
-    chosen = address or os.environ.get(ENV_DASHBOARD)
+    chosen = dashboard_url(address or os.environ.get(ENV_DASHBOARD))
     if not chosen:
         ray_address = os.environ.get('RAY_ADDRESS', '')
         chosen = ray_address if ray_address.startswith(('http://', 'https://')) else DEFAULT_DASHBOARD
-    if '://' not in chosen:
-        chosen = f'http://{chosen}'
     return chosen.rstrip('/')
 
 
@@ -63,6 +63,14 @@ class Dashboard:
             ) from None
         except (urllib.error.URLError, OSError) as error:
             raise ClientError(f'Ray dashboard {self.address} could not be reached: {error}', status=503) from None
+        except http.client.HTTPException:
+            # Something answers, but not HTTP: typically the GCS port pasted where the dashboard belongs.
+            host = (host_port(self.address, 8265) or ('127.0.0.1', 8265))[0]
+            raise AddressError(
+                f'{self.address} does not answer as a Ray dashboard (is it the cluster address? that is for '
+                f'--mode task). Job mode needs the Ray dashboard URL, e.g. http://{host}:8265.',
+                details={'address': self.address},
+            ) from None
 
     def json(self, method: str, path: str, *, query: Mapping[str, Any] | None = None) -> Any:
         return json.loads(self.request(method, path, query=query) or b'null')

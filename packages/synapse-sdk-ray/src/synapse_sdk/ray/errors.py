@@ -13,6 +13,10 @@ class ClusterUnreachableError(ClientError):
     """No Ray cluster answered at the address within the connect timeout."""
 
 
+class AddressError(ConfigError):
+    """The address has the wrong form for the mode (a dashboard URL in task mode, a GCS address in job mode)."""
+
+
 class ResourceUnavailableError(ConfigError):
     """The request asks for resources (GPUs, CPUs, memory) the cluster does not have at all."""
 

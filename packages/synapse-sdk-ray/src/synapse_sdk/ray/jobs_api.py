@@ -86,9 +86,16 @@ class RayJobsApiExecutor(RayExecutorBase):
     def _client(self) -> Any:
         if self._submitter is None:
             self.dashboard.ensure_reachable()
+            self.dashboard.request('GET', '/api/version')  # a GCS port or a stranger: one typed line, not Ray's trace
             from ray.job_submission import JobSubmissionClient
 
-            self._submitter = JobSubmissionClient(self.dashboard.address, headers=self.dashboard.headers or None)
+            try:
+                self._submitter = JobSubmissionClient(self.dashboard.address, headers=self.dashboard.headers or None)
+            except ConnectionError as error:
+                raise ClientError(
+                    f'Ray dashboard {self.dashboard.address} did not accept the Jobs API: {str(error).splitlines()[0]}',
+                    details={'address': self.dashboard.address},
+                ) from None
         return self._submitter
 
     # -- submit ------------------------------------------------------------------------------
@@ -96,6 +103,7 @@ class RayJobsApiExecutor(RayExecutorBase):
         """Start ``action`` (class, function or ``'pkg.mod:Attr'``) as a Ray job; returns its id."""
         job_id = check_job_id(job_id or self.job_id or new_job_id())
         entrypoint = entrypoint_of(action)
+        self.validate_locally(action, params)
         request = self.make_request(entrypoint, params, job_id=job_id)
         if self.num_gpus or self.num_cpus or self.memory:
             self.check_resources(self.dashboard.total_resources(), where=self.dashboard.address)
@@ -122,6 +130,22 @@ class RayJobsApiExecutor(RayExecutorBase):
                 **resources,
             )
         return job_id
+
+    def validate_locally(self, action: Any, params: Any) -> None:
+        """Refuse params the action's model rejects before anything is submitted.
+
+        Only when the action imports here: its own dependencies may exist on the cluster alone, and
+        then the worker validates as before.
+        """
+        from synapse_sdk.plugins.context import RuntimeContext
+        from synapse_sdk.plugins.dispatch import action_spec, load_entrypoint, validate_params
+
+        try:
+            target = load_entrypoint(action, plugin_path=self.working_dir) if isinstance(action, str) else action
+            spec = action_spec(target)
+        except Exception:
+            return
+        validate_params(spec, params, RuntimeContext(env={}, action_name=spec.name))
 
     def entrypoint_command(self, runtime_env: Mapping[str, Any]) -> str:
         """The fixed job command; a ``py_executable`` in the runtime_env also runs the entrypoint."""
