@@ -2,7 +2,7 @@
 export UV_PYTHON_DOWNLOADS := never
 PY_SMOKE ?= 3.11 3.10 3.13
 
-.PHONY: install format lint typecheck test test-fast wheels upgrade smoke bench lock ci readme
+.PHONY: install format lint typecheck test test-fast wheels upgrade smoke bench lock ci readme docs
 
 install:            ## editable install of every member plus dev tools
 	uv sync --locked
@@ -49,3 +49,6 @@ ci:
 
 readme:             ## README's commands, as written, in a fresh clone
 	uv run python scripts/check_readme.py
+
+docs:               ## the documentation site (guides + API reference), strict: a broken reference fails
+	NO_MKDOCS_2_WARNING=1 uv run --group docs mkdocs build --strict
