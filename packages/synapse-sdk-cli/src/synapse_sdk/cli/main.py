@@ -56,6 +56,20 @@ for _name, _module in COMMAND_GROUPS:
     app.add_typer(_group, name=_name)
 
 
+@app.command('doctor')
+def doctor(
+    address: str | None = typer.Option(None, '--address', '-a', help='A Ray address to check (default: RAY_ADDRESS).'),
+    storage: str | None = typer.Option(None, '--storage', help='A storage configuration JSON file to check.'),
+    timeout: float = typer.Option(3.0, '--timeout', help='Seconds to wait for each remote service.'),
+) -> None:
+    """Check Python, the installed distributions, credentials, Ray and storage; say what to fix."""
+    from pathlib import Path
+
+    from synapse_sdk.cli.doctor import doctor as run
+
+    run(address=address, storage=Path(storage) if storage else None, timeout=timeout)
+
+
 @app.command('login')
 def login(
     host: str = typer.Option(..., '--host', help='Platform URL, e.g. https://api.example.com'),
