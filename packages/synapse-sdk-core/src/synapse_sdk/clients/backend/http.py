@@ -158,7 +158,6 @@ class HttpSession:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._origin = urllib.parse.urlsplit(self.base_url)[:2]
         self._platform_origin = origin_of(self.base_url)
         credential_names = [name for name in self.headers if name.lower() not in ('user-agent', 'accept')]
         self._opener = urllib.request.build_opener(CredentialSafeRedirect(credential_names))
@@ -245,8 +244,9 @@ class HttpSession:
                     attempt += 1
                     self._sleep(self.retry.delay(attempt))
                     continue
+                where = f'{self._platform_origin[1]}:{self._platform_origin[2]}'
                 raise ClientError(
-                    f'{shown} could not reach {self._origin[1]}: {self.scrub(str(reason))} '
+                    f'{shown} could not reach {where}: {self.scrub(str(reason))} '
                     f'(after {attempt + 1} attempts); check SYNAPSE_HOST and your network',
                     status=None,
                     details={'method': method, 'path': urllib.parse.urlsplit(url).path, 'attempts': attempt + 1},
