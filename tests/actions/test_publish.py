@@ -152,7 +152,9 @@ def test_publish_command_dry_run_then_idempotent(plugin: Path, env: dict[str, st
     runner = CliRunner()
     dry = runner.invoke(cli(), ['plugin', 'publish', '--path', str(plugin), '--dry-run', '--no-git'], env=env)
     assert dry.exit_code == 0, dry.output
-    assert 'to_task_example/to_task.py' in dry.output and 'notes.md' not in dry.output and 'Dry run' in dry.output
+    shipped, _, excluded = dry.output.partition('Excluded')
+    assert 'to_task_example/to_task.py' in shipped and 'notes.md' not in shipped and 'Dry run' in dry.output
+    assert 'notes.md  [.synapseignore: notes.md]' in excluded
     backend = LocalBackend(tmp_path / 'home' / 'local')
     assert backend.list_plugin_releases() == []
     first = runner.invoke(cli(), ['plugin', 'publish', '--path', str(plugin), '--no-git'], env=env)

@@ -32,3 +32,23 @@ def platform(platform_url: str) -> Iterator[str]:
     """The server, reset to its initial state for each test."""
     urllib.request.urlopen(urllib.request.Request(f'{platform_url}/__control/reset', data=b'{}', method='POST'))
     yield platform_url
+
+
+@pytest.fixture(scope='session')
+def other_origin_url() -> Iterator[str]:
+    """A second, unrelated server (another port: another origin) that records what it receives."""
+    script = Path(__file__).with_name('platform_server.py')
+    proc = subprocess.Popen([sys.executable, str(script), 'the-other-origins-own-token'], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().decode().strip())
+        yield f'http://127.0.0.1:{port}'
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def other_origin(other_origin_url: str) -> Iterator[str]:
+    urllib.request.urlopen(urllib.request.Request(f'{other_origin_url}/__control/reset', data=b'{}', method='POST'))
+    yield other_origin_url

@@ -2,7 +2,7 @@
 
 Usage: python platform_server.py TOKEN  -> prints the port on stdout, serves until killed.
 Implements the endpoints BackendClient uses, with in-memory state, plus ``/__control/*`` routes
-that let a test inject failures and read what the server received.
+that let a test inject failures (or redirects) and read what the server received.
 """
 
 from __future__ import annotations
@@ -123,6 +123,12 @@ class Handler(BaseHTTPRequestHandler):
             for fault in STATE['faults']:
                 if fault['path'] == path and fault['method'] == method and fault['times'] > 0:
                     fault['times'] -= 1
+                    if fault.get('location'):  # a redirect, e.g. to another origin
+                        self.send_response(fault['status'])
+                        self.send_header('Location', fault['location'])
+                        self.send_header('Content-Length', '0')
+                        self.end_headers()
+                        return None
                     if fault['status'] == 'drop':
                         self.close_connection = True
                         self.connection.shutdown(2)

@@ -41,3 +41,19 @@ def test_environment_wins_over_the_file(tmp_path: Path) -> None:
     synapse('login', '--host', 'https://file.example', '--token', TOKEN, home=tmp_path)
     shown = synapse('config', 'show', home=tmp_path, SYNAPSE_HOST='https://env.example')
     assert 'https://env.example' in shown.stdout
+
+
+def test_a_password_in_the_host_url_is_never_printed(tmp_path: Path) -> None:
+    host = 'https://deploy:hunter2-host-pw@api.example.com'
+    done = synapse('login', '--host', host, '--token', TOKEN, home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    shown = synapse('config', 'show', home=tmp_path)
+    env_shown = synapse('config', 'show', home=tmp_path / 'empty', SYNAPSE_HOST=host, SYNAPSE_ACCESS_TOKEN=TOKEN)
+    assert 'https://deploy:***@api.example.com' in shown.stdout and 'https://deploy:***@' in env_shown.stdout
+    for output in (done.stdout, done.stderr, shown.stdout, shown.stderr, env_shown.stdout, env_shown.stderr):
+        assert 'hunter2-host-pw' not in output and TOKEN not in output
+    from synapse_sdk.core.credentials import load_credentials
+
+    creds = load_credentials(path=tmp_path / 'config.json', environ={})
+    assert creds.host == host  # still usable as given
+    assert 'hunter2-host-pw' not in repr(creds)

@@ -37,6 +37,9 @@ def _plugin(tmp_path: Path, manager: str = 'pip') -> Path:
 
 
 def test_pip_requirements_options_wheels_and_excludes(tmp_path: Path):
+    for clutter in ('.git/HEAD', '.venv/bin/python', 'pkg/__pycache__/m.pyc', 'data/x.bin', 'model.ckpt', '.env.local'):
+        (tmp_path / clutter).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / clutter).write_text('x', encoding='utf-8')
     env = build_runtime_env(working_dir=_plugin(tmp_path), env_vars={'A': '1'})
     assert env['working_dir'] == str(tmp_path.resolve())
     assert env['pip']['packages'] == [
@@ -45,7 +48,7 @@ def test_pip_requirements_options_wheels_and_excludes(tmp_path: Path):
         f'{WORKING_DIR_VAR}/wheels/mylib-1.0-py3-none-any.whl',
     ]
     assert env['pip']['pip_install_options'] == ['--extra-index-url', 'https://example.invalid/simple']
-    assert {'.git', '.venv', '__pycache__', 'data/', '*.ckpt'} <= set(env['excludes'])
+    assert set(env['excludes']) == {'/.git/', '/.venv/', '/pkg/__pycache__/', '/data/', '/model.ckpt', '/.env.local'}
     assert env['env_vars'] == {'A': '1'}
 
 

@@ -1,4 +1,7 @@
-"""``synapse login`` and ``synapse config``: where the SDK finds the platform. Tokens are never printed."""
+"""``synapse login`` and ``synapse config``: where the SDK finds the platform. Secrets are never printed.
+
+Neither the token nor a password that is part of the host URL (``https://user:pw@host``).
+"""
 
 from __future__ import annotations
 
@@ -25,8 +28,10 @@ def login(
         raise fail('the token must not be empty')
     if not host.startswith(('http://', 'https://')):
         raise fail(f'--host must start with http:// or https://, got {host!r}')
+    from synapse_sdk.core.secrets import redact_url
+
     path = save_credentials(Credentials(host=host.rstrip('/'), access_token=token.strip(), tenant=tenant))
-    typer.echo(f'Saved credentials for {host} to {path}')
+    typer.echo(f'Saved credentials for {redact_url(host)} to {path}')
 
 
 @app.command('show')
@@ -34,9 +39,11 @@ def login(
 def show() -> None:
     """Show the effective settings and where they come from (the token only as set / not set)."""
     from synapse_sdk.core.credentials import config_path, load_credentials, redact
+    from synapse_sdk.core.secrets import redact_url
 
     creds = load_credentials()
     typer.echo(f'config file:  {config_path()}')
-    typer.echo(f'host:         {creds.host or "<not set: the embedded local backend is used>"}')
+    host = redact_url(creds.host) if creds.host else '<not set: the embedded local backend is used>'
+    typer.echo(f'host:         {host}')
     typer.echo(f'access token: {redact(creds.access_token)}')
     typer.echo(f'tenant:       {creds.tenant or "<not set>"}')

@@ -121,11 +121,26 @@ def plugin_publish(
     storage_config = _parse_storage(storage)
     result = publish_plugin(path, storage=storage_config, dry_run=dry_run, use_git=not no_git)
     typer.echo(f'Plugin {result.plugin} {result.version}: {len(result.files)} files, checksum {result.checksum}')
-    for name in result.files[:15]:
+    shown = result.files if dry_run else result.files[:15]
+    for name in shown:
         typer.echo(f'  {name}')
-    if len(result.files) > 15:
-        typer.echo(f'  ... and {len(result.files) - 15} more')
+    if len(result.files) > len(shown):
+        typer.echo(f'  ... and {len(result.files) - len(shown)} more')
+    if dry_run and result.excluded:
+        typer.echo(f'Excluded ({len(result.excluded)}):')
+        for skipped in result.excluded:
+            typer.echo(f'  {skipped.path}  [{skipped.reason}]')
+    for warning in result.warnings:
+        typer.secho(f'Warning: {warning}', fg=typer.colors.YELLOW, err=True)
     if result.dry_run:
+        if result.refused:
+            typer.echo(f'Refused ({len(result.refused)}), publishing would fail:')
+            for skipped in result.refused:
+                typer.echo(f'  {skipped.path}  [{skipped.reason}]')
+            raise fail(
+                f'{len(result.refused)} file(s) look like secrets; exclude them in .synapseignore, or ship one on '
+                f'purpose with `!{result.refused[0].path}` in .synapseignore'
+            )
         typer.echo('Dry run: nothing was uploaded.')
         return
     where = result.url or (f'release {result.release.get("id")}' if result.release else result.destination)

@@ -52,7 +52,10 @@ class Credentials:
         return bool(self.host and self.access_token)
 
     def __repr__(self) -> str:
-        return f'Credentials(host={self.host!r}, access_token={redact(self.access_token)}, tenant={self.tenant!r})'
+        from synapse_sdk.core.secrets import redact_url
+
+        host = redact_url(self.host) if self.host else self.host
+        return f'Credentials(host={host!r}, access_token={redact(self.access_token)}, tenant={self.tenant!r})'
 
     __str__ = __repr__
 

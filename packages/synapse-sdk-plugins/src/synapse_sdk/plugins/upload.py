@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from synapse_sdk.core.errors import ArchiveError
+from synapse_sdk.core.packing import DEFAULT_EXCLUDES, PackPlan, Skipped, plan_folder
+from synapse_sdk.core.secrets import MASK, is_secret, redact_mapping
 from synapse_sdk.plugins.errors import PluginError
-from synapse_sdk.utils.file import ArchiveFilter, calculate_checksum, git_files
-from synapse_sdk.utils.file.archive import DEFAULT_EXCLUDES
+from synapse_sdk.utils.file import calculate_checksum
 
 ProgressCallback = Callable[[str, int, int], None]
-IGNORE_FILES = ('.gitignore', '.synapseignore')
 KNOWN_SUFFIXES = ('.tar.gz', '.tar.bz2', '.tar.xz', '.whl', '.zip', '.tgz', '.tar', '.gz', '.json', '.yaml', '.txt')
 
 
@@ -70,38 +70,27 @@ def _report(callback: ProgressCallback | None, stage: UploadStage, current: int,
 
 
 # ---------------------------------------------------------------------------- archives
-def ignore_patterns(source: Path) -> list[str]:
-    """Patterns from ``.gitignore`` and ``.synapseignore`` (negations are not supported and skipped)."""
-    patterns: list[str] = []
-    for name in IGNORE_FILES:
-        file = source / name
-        if file.is_file():
-            for line in file.read_text(encoding='utf-8').splitlines():
-                line = line.strip()
-                if line and not line.startswith(('#', '!')):
-                    patterns.append(line.strip('/') if line.startswith('/') else line.rstrip('/'))
-    return patterns
+def plan_plugin(source: str | os.PathLike[str], *, use_git: bool = True) -> PackPlan:
+    """What the plugin archive ships and leaves out, and why (:func:`synapse_sdk.core.packing.plan_folder`).
 
-
-def plugin_files(source: str | os.PathLike[str], *, use_git: bool = True) -> list[str]:
-    """Relative paths that go into the plugin archive, sorted."""
+    With git (the plugin anywhere inside a repository), git lists the files; otherwise the
+    ``.gitignore`` files at every depth decide. Default excludes, ``.synapseignore``, the symlink
+    rule and the content check apply either way.
+    """
     src = Path(source)
     if not src.is_dir():
         raise FileNotFoundError(f'plugin folder {src} does not exist')
-    synapseignore = ArchiveFilter.from_patterns(exclude=ignore_patterns(src))
     if use_git and shutil.which('git'):
         try:
-            names = git_files(src)
+            return plan_folder(src, use_git=True)
         except ArchiveError:
-            names = None  # not inside a repository: fall back to the ignore files' patterns
-        if names is not None:
-            return [n for n in names if synapseignore.accepts(n)]
-    files: list[str] = []
-    for root, dirs, names_in in os.walk(src):
-        base = Path(root).relative_to(src)
-        dirs[:] = sorted(d for d in dirs if synapseignore.accepts((base / d).as_posix()))
-        files.extend((base / n).as_posix() for n in sorted(names_in) if synapseignore.accepts((base / n).as_posix()))
-    return sorted(files)
+            pass  # not inside a repository: the ignore files decide
+    return plan_folder(src)
+
+
+def plugin_files(source: str | os.PathLike[str], *, use_git: bool = True) -> list[str]:
+    """Relative paths that go into the plugin archive, sorted; refuses secret-looking files."""
+    return plan_plugin(source, use_git=use_git).check().files
 
 
 def content_checksum(source: Path, files: list[str]) -> str:
@@ -124,27 +113,36 @@ def archive_plugin(
     progress_callback: ProgressCallback | None = None,
 ) -> tuple[Path, str]:
     """Zip the plugin (reproducibly: fixed timestamps, sorted names); returns ``(zip, checksum)``."""
-    import zipfile
-
     src = Path(source)
     files = plugin_files(src, use_git=use_git)
+    return _zip_plugin(src, files, archive_path, progress_callback), content_checksum(src, files)
+
+
+def _zip_plugin(
+    src: Path, files: list[str], archive_path: str | os.PathLike[str] | None, progress_callback: ProgressCallback | None
+) -> Path:
+    """Stream ``files`` into a reproducible zip: memory stays flat whatever the file sizes."""
+    import zipfile
+
     if not files:
         raise PluginUploadError(f'nothing to archive in {src}: every file is ignored')
-    checksum = content_checksum(src, files)
     target = Path(archive_path) if archive_path else Path(tempfile.mkdtemp(prefix='synapse-plugin-')) / 'archive.zip'
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(target, 'w', zipfile.ZIP_DEFLATED) as archive:
             for index, name in enumerate(files, 1):
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                info.external_attr = ((src / name).stat().st_mode & 0o777) << 16
+                status = (src / name).stat()
+                info.external_attr = (status.st_mode & 0o777) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, (src / name).read_bytes())
+                info.file_size = status.st_size
+                with open(src / name, 'rb') as reader, archive.open(info, 'w') as writer:
+                    shutil.copyfileobj(reader, writer, 1024 * 1024)
                 _report(progress_callback, UploadStage.ARCHIVING, index, len(files))
     except OSError as error:
         target.unlink(missing_ok=True)
         raise PluginUploadError(f'could not archive {src}: {error}', details={'source': str(src)}) from error
-    return target, checksum
+    return target
 
 
 # ---------------------------------------------------------------------------- storage
@@ -328,6 +326,33 @@ class PublishResult:
     release: dict[str, Any] | None = None
     url: str | None = None
     dry_run: bool = False
+    excluded: list[Skipped] = field(default_factory=list)
+    refused: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def stored_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The plugin config as a backend may keep it: ``env`` and ``runtime_env.env_vars`` keep their
+    names, secret values (by name or shape) become ``***``; the rest is redacted by shape."""
+    data = dict(config)
+    if isinstance(data.get('env'), Mapping):
+        data['env'] = {k: MASK if is_secret(str(k), v) else v for k, v in data['env'].items()}
+    runtime_env = data.get('runtime_env')
+    if isinstance(runtime_env, Mapping):
+        runtime_env = dict(runtime_env)
+        env_vars = runtime_env.get('env_vars')
+        if isinstance(env_vars, Mapping):
+            runtime_env['env_vars'] = {k: MASK if is_secret(str(k), v) else v for k, v in env_vars.items()}
+        data['runtime_env'] = runtime_env
+    return redact_mapping(data)
+
+
+def _secret_config_values(config: Mapping[str, Any]) -> list[str]:
+    names = [str(k) for k, v in (config.get('env') or {}).items() if is_secret(str(k), v)]
+    runtime_env = config.get('runtime_env') or {}
+    if isinstance(runtime_env, Mapping):
+        names += [str(k) for k, v in (runtime_env.get('env_vars') or {}).items() if is_secret(str(k), v)]
+    return names
 
 
 def publish_plugin(
@@ -340,19 +365,41 @@ def publish_plugin(
 ) -> PublishResult:
     """Publish the plugin at ``path`` to ``storage`` (content-addressed zip) or to a backend
     (a plugin release: the default client when neither is given). Publishing unchanged code is a
-    no-op that returns the existing release."""
+    no-op that returns the existing release.
+
+    ``dry_run`` ships nothing and reports what would ship, what is excluded and refused, and why.
+    The backend keeps the config with secret ``env`` values replaced by ``***``.
+    """
     from synapse_sdk.plugins.config import load_plugin_config
 
     config, config_file = load_plugin_config(path)
     root = config_file.parent
-    files = plugin_files(root, use_git=use_git)
-    checksum = content_checksum(root, files)
+    plan = plan_plugin(root, use_git=use_git)
+    dumped = config.model_dump(mode='json', exclude_none=True)
+    warnings = [
+        f'config.yaml holds a secret value for {name}: it ships inside the archive. Set it in the environment '
+        'of the run (or pass it as a secret) instead'
+        for name in _secret_config_values(dumped)
+    ]
+    checksum = content_checksum(root, plan.files)
     if dry_run:
-        return PublishResult(config.code, config.version, checksum, files, 'dry run', dry_run=True)
+        return PublishResult(
+            config.code,
+            config.version,
+            checksum,
+            plan.files,
+            'dry run',
+            dry_run=True,
+            excluded=plan.excluded,
+            refused=plan.refused,
+            warnings=warnings,
+        )
+    plan.check()
+    common: dict[str, Any] = {'excluded': plan.excluded, 'warnings': warnings}
     if storage is not None:
         uploaded = archive_and_upload(root, storage, target_prefix=f'{config.code}/{config.version}', use_git=use_git)
         return PublishResult(
-            config.code, config.version, checksum, files, 'storage', uploaded.is_cached, url=uploaded.url
+            config.code, config.version, checksum, plan.files, 'storage', uploaded.is_cached, url=uploaded.url, **common
         )
     if client is None:
         from synapse_sdk.clients.factory import default_client
@@ -360,15 +407,20 @@ def publish_plugin(
         client = default_client()
     if not hasattr(client, 'create_plugin_release'):
         raise PluginUploadError(f'{type(client).__name__} cannot store plugin releases; pass storage= instead')
-    archive, _ = archive_plugin(root, use_git=use_git)
+    archive = _zip_plugin(root, plan.files, None, None)
     try:
-        release = client.create_plugin_release(
-            config.code, config.version, archive, config=config.model_dump(mode='json', exclude_none=True)
-        )
+        release = client.create_plugin_release(config.code, config.version, archive, config=stored_config(dumped))
     finally:
         shutil.rmtree(archive.parent, ignore_errors=True)
     return PublishResult(
-        config.code, config.version, checksum, files, type(client).__name__, bool(release.get('is_cached')), release
+        config.code,
+        config.version,
+        checksum,
+        plan.files,
+        type(client).__name__,
+        bool(release.get('is_cached')),
+        release,
+        **common,
     )
 
 
@@ -382,6 +434,9 @@ __all__ = [
     'UploadStage',
     'archive_and_upload',
     'archive_plugin',
+    'plan_plugin',
+    'plugin_files',
+    'stored_config',
     'build_and_upload',
     'download_and_upload',
     'publish_plugin',

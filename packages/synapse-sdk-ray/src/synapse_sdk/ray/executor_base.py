@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from synapse_sdk.core.errors import ConfigError
+from synapse_sdk.core.secrets import reveal, split_secret_env
 from synapse_sdk.ray.errors import ResourceUnavailableError
 from synapse_sdk.ray.runtime_env import build_runtime_env, read_plugin_settings
-from synapse_sdk.ray.secrets import reveal, split_env
 
 CREDENTIAL_VARS = {'host': 'SYNAPSE_HOST', 'access_token': 'SYNAPSE_ACCESS_TOKEN', 'tenant': 'SYNAPSE_TENANT'}
 
@@ -92,7 +92,12 @@ class RayExecutorBase:
         self._bus: Any = None
         settings = read_plugin_settings(self.working_dir)
         merged = {**settings.env, **_env_mapping(env)}
-        public, secret = split_env(merged)
+        public, secret = split_secret_env(merged)
+        # runtime_env.env_vars (config.yaml or the caller's) are shown by the dashboard: secret ones
+        # (by name or shape) move to the side channel too.
+        declared = {**(settings.runtime_env.get('env_vars') or {}), **(self.user_runtime_env.get('env_vars') or {})}
+        for key, value in split_secret_env(declared)[1].items():
+            secret.setdefault(key, value)
         for key, value in (secrets or {}).items():
             public.pop(str(key), None)
             secret[str(key)] = reveal(value)

@@ -1,8 +1,10 @@
 """Build a Ray runtime_env from a plugin folder.
 
-The plugin's code (``working_dir``, minus ``.gitignore``/``.synapseignore``/``.rayignore`` matches
-and the usual clutter), its ``requirements.txt`` under ``pip`` or ``uv``, the wheels it ships in
-``wheels/``, its public env vars and, on request, the SDK's own wheels (``include_sdk``).
+The plugin's code (``working_dir``, minus what the one packing rule of
+:mod:`synapse_sdk.core.packing` leaves out: secret files, clutter, ignore-file matches, outside
+symlinks; Ray also honours ``.gitignore``/``.rayignore``), its ``requirements.txt`` under ``pip``
+or ``uv``, the wheels it ships in ``wheels/``, its public env vars and, on request, the SDK's own
+wheels (``include_sdk``).
 """
 
 from __future__ import annotations
@@ -16,45 +18,30 @@ from pathlib import Path
 from typing import Any
 
 from synapse_sdk.core.errors import ConfigError
+from synapse_sdk.core.packing import DEFAULT_EXCLUDES, plan_folder, read_ignore_lines
 from synapse_sdk.utils.file import read_requirements
 
-# Never worth shipping to a worker; Ray uploads them unless told not to.
-DEFAULT_EXCLUDES: tuple[str, ...] = (
-    '.git',
-    '.hg',
-    '.venv',
-    'venv',
-    '__pycache__',
-    '*.pyc',
-    '.mypy_cache',
-    '.pytest_cache',
-    '.ruff_cache',
-    '.tox',
-    'node_modules',
-    '.synapse_params.json',
-    '.synapseignore',
-)
 IGNORE_FILE = '.synapseignore'
 WORKING_DIR_VAR = '${RAY_RUNTIME_ENV_CREATE_WORKING_DIR}'
 PACKAGE_MANAGERS = ('pip', 'uv')
+__all__ = ['DEFAULT_EXCLUDES', 'PluginSettings', 'build_runtime_env', 'plugin_excludes', 'read_plugin_settings']
 
 
 def read_ignore_file(path: Path) -> list[str]:
     """gitignore-style patterns of ``path`` (comments and blanks dropped); empty when absent."""
-    if not path.is_file():
-        return []
-    patterns = []
-    for raw in path.read_text(encoding='utf-8').splitlines():
-        line = raw.strip()
-        if line and not line.startswith('#'):
-            patterns.append(line)
-    return patterns
+    return read_ignore_lines(path)
 
 
 def plugin_excludes(working_dir: str | os.PathLike[str], extra: Sequence[str] = ()) -> list[str]:
-    """Patterns Ray must skip when packing ``working_dir`` (Ray itself honours ``.gitignore``)."""
-    patterns = [*DEFAULT_EXCLUDES, *read_ignore_file(Path(working_dir) / IGNORE_FILE), *extra]
-    return list(dict.fromkeys(patterns))
+    """Ray ``excludes`` for ``working_dir``: exactly what the packing rules leave out, plus ``extra``.
+
+    Ray packs the folder itself, so the plan of :func:`synapse_sdk.core.packing.plan_folder` is
+    handed over as anchored paths: secret files, junk, ignore-file matches and symlinks that lead
+    out of the folder. Files that look like private keys refuse the submit
+    (:class:`~synapse_sdk.core.packing.SecretFileError`).
+    """
+    plan = plan_folder(working_dir).check()
+    return list(dict.fromkeys([*plan.ray_excludes(), *extra]))
 
 
 @dataclass

@@ -11,6 +11,7 @@ from synapse_sdk.clients.backend.http import HttpSession, Multipart, Response, R
 from synapse_sdk.clients.protocol import PathLike, Record, UnsupportedOperationError
 from synapse_sdk.core.credentials import redact
 from synapse_sdk.core.errors import ClientError
+from synapse_sdk.core.secrets import redact_url
 from synapse_sdk.utils.file import calculate_checksum, create_archive
 
 CHUNK_SIZE = 50 * 1024 * 1024
@@ -59,7 +60,8 @@ class BackendClient:
         )
 
     def __repr__(self) -> str:
-        return f'BackendClient({self.base_url!r}, access_token={redact(self._tokens[0])}, tenant={self.tenant!r})'
+        url = redact_url(self.base_url)
+        return f'BackendClient({url!r}, access_token={redact(self._tokens[0])}, tenant={self.tenant!r})'
 
     __str__ = __repr__
 

@@ -3,7 +3,8 @@
 urllib is enough for a synchronous REST client and keeps ``synapse-sdk-core`` free of an HTTP
 dependency. Retries use exponential backoff with jitter on connection errors and on 429/5xx
 answers; requests that change state (POST, PATCH) are retried only when the server certainly did
-not process them (connection refused, 429, 503).
+not process them (connection refused, 429, 503). Credentials go only to the platform's origin
+(scheme, host and port), also when it answers with a redirect to somewhere else.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from synapse_sdk.core.errors import ClientError
+from synapse_sdk.core.secrets import redact_text
 
 IDEMPOTENT = frozenset({'GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -99,6 +101,44 @@ class Multipart:
                 yield part
 
 
+DEFAULT_PORTS = {'http': 80, 'https': 443}
+# Headers that prove who the caller is: never sent to another origin, also not after a redirect.
+CREDENTIAL_HEADERS = frozenset({'authorization', 'proxy-authorization', 'cookie'})
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` with the default port filled in: what decides who may see a token."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or '').lower(), port or DEFAULT_PORTS.get(scheme)
+
+
+class CredentialSafeRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows redirects like urllib, but a hop to another origin (scheme, host or port) drops the
+    session's credential headers (token, tenant, ``Authorization``, cookies)."""
+
+    def __init__(self, credential_headers: Iterable[str]) -> None:
+        super().__init__()
+        self.credential_headers = frozenset(h.lower() for h in credential_headers) | CREDENTIAL_HEADERS
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and origin_of(new.full_url) != origin_of(req.full_url):
+            for name in list(new.headers):
+                if name.lower() in self.credential_headers:
+                    del new.headers[name]
+            for name in list(new.unredirected_hdrs):
+                if name.lower() in self.credential_headers:
+                    del new.unredirected_hdrs[name]
+        return new
+
+
 class HttpSession:
     """Sends requests relative to ``base_url`` with fixed headers; secrets are scrubbed from errors."""
 
@@ -118,12 +158,12 @@ class HttpSession:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._origin = urllib.parse.urlsplit(self.base_url)[:2]
+        self._platform_origin = origin_of(self.base_url)
+        credential_names = [name for name in self.headers if name.lower() not in ('user-agent', 'accept')]
+        self._opener = urllib.request.build_opener(CredentialSafeRedirect(credential_names))
 
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, '***')
-        return text
+        return redact_text(text, self._secrets)
 
     def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         url = (
@@ -141,7 +181,7 @@ class HttpSession:
         return url
 
     def same_origin(self, url: str) -> bool:
-        return urllib.parse.urlsplit(url)[:2] == self._origin
+        return origin_of(url) == self._platform_origin
 
     def request(
         self,
@@ -175,7 +215,7 @@ class HttpSession:
             request = urllib.request.Request(url, data=body, headers=send_headers, method=method)
             retry_after: str | None = None
             try:
-                with urllib.request.urlopen(request, timeout=timeout or self.timeout) as raw:
+                with self._opener.open(request, timeout=timeout or self.timeout) as raw:
                     if stream_to is not None:
                         stream_to.parent.mkdir(parents=True, exist_ok=True)
                         with open(stream_to, 'wb') as out:
@@ -204,8 +244,9 @@ class HttpSession:
                     attempt += 1
                     self._sleep(self.retry.delay(attempt))
                     continue
+                where = f'{self._platform_origin[1]}:{self._platform_origin[2]}'
                 raise ClientError(
-                    f'{shown} could not reach {self._origin[1]}: {self.scrub(str(reason))} '
+                    f'{shown} could not reach {where}: {self.scrub(str(reason))} '
                     f'(after {attempt + 1} attempts); check SYNAPSE_HOST and your network',
                     status=None,
                     details={'method': method, 'path': urllib.parse.urlsplit(url).path, 'attempts': attempt + 1},

@@ -3,6 +3,8 @@
 from synapse_sdk.utils.file.archive import (
     DEFAULT_EXCLUDES,
     ArchiveFilter,
+    PackPlan,
+    SecretFileError,
     create_archive,
     create_archive_from_git,
     extract_archive,
@@ -20,6 +22,8 @@ from synapse_sdk.utils.file.requirements import read_requirements
 __all__ = [
     'DEFAULT_EXCLUDES',
     'ArchiveFilter',
+    'PackPlan',
+    'SecretFileError',
     'calculate_checksum',
     'calculate_checksum_from_bytes',
     'calculate_checksum_from_file_object',

@@ -1,49 +1,27 @@
-"""Zip a plugin folder, and unzip archives without letting them write outside their target."""
+"""Zip a plugin folder, and unzip archives without letting them write outside their target.
+
+What may be zipped is decided by :mod:`synapse_sdk.core.packing` (the one rule for every packer).
+"""
 
 from __future__ import annotations
 
 import fnmatch
+import logging
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from synapse_sdk.core.errors import ArchiveError
+from synapse_sdk.core.packing import DEFAULT_EXCLUDES, PackPlan, SecretFileError, Skipped, git_candidates, plan_folder
+
+logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
-
-DEFAULT_EXCLUDES: tuple[str, ...] = (
-    '.git',
-    '.hg',
-    '.svn',
-    '__pycache__',
-    '*.pyc',
-    '*.pyo',
-    '*.pyd',
-    '.venv',
-    'venv',
-    '.env',
-    '.tox',
-    '.nox',
-    '.idea',
-    '.vscode',
-    '.DS_Store',
-    'dist',
-    'build',
-    '*.egg-info',
-    'node_modules',
-    '.mypy_cache',
-    '.pytest_cache',
-    '.ruff_cache',
-    '.coverage',
-    'htmlcov',
-    '*.log',
-)
 
 COMPRESSION = {
     'deflated': zipfile.ZIP_DEFLATED,
@@ -58,33 +36,51 @@ MAX_TOTAL_SIZE = 4 * 1024**3
 
 @dataclass(frozen=True)
 class ArchiveFilter:
-    """Which relative paths go into an archive.
+    """Which relative paths go into an archive, on top of the packing rules of
+    :mod:`synapse_sdk.core.packing` (default excludes, ignore files, symlinks, content check).
 
-    A pattern matches the whole relative path, the file name, or any folder on the way
-    (``dist`` excludes ``dist/x.whl`` and ``sub/dist/y``). An empty include list means everything.
+    ``exclude_patterns`` are extra gitignore lines; ``use_defaults=False`` drops the junk excludes
+    (never the secret ones); ``allow`` names files that may ship although they look secret. An
+    include pattern matches the whole relative path, the file name or any folder on the way; an
+    empty include list means everything.
     """
 
     include_patterns: tuple[str, ...] = ()
-    exclude_patterns: tuple[str, ...] = field(default=DEFAULT_EXCLUDES)
+    exclude_patterns: tuple[str, ...] = ()
+    use_defaults: bool = True
+    allow: tuple[str, ...] = ()
 
     @classmethod
     def from_patterns(
-        cls, include: Iterable[str] = (), exclude: Iterable[str] = (), *, use_defaults: bool = True
+        cls,
+        include: Iterable[str] = (),
+        exclude: Iterable[str] = (),
+        *,
+        use_defaults: bool = True,
+        allow: Iterable[str] = (),
     ) -> ArchiveFilter:
-        excludes = (*DEFAULT_EXCLUDES, *exclude) if use_defaults else tuple(exclude)
-        return cls(tuple(p.rstrip('/') for p in include), tuple(p.rstrip('/') for p in excludes))
-
-    def excludes(self, relative: str) -> bool:
-        path = PurePosixPath(relative)
-        return any(_matches(path, pattern) for pattern in self.exclude_patterns) or any(
-            fnmatch.fnmatchcase(path.name, pattern) for pattern in self.exclude_patterns
-        )
+        return cls(tuple(p.rstrip('/') for p in include), tuple(exclude), use_defaults, tuple(allow))
 
     def accepts(self, relative: str) -> bool:
-        if self.excludes(relative):
-            return False
         path = PurePosixPath(relative)
         return not self.include_patterns or any(_matches(path, p) for p in self.include_patterns)
+
+    def plan(
+        self, source: str | os.PathLike[str], *, use_git: bool = False, include_untracked: bool = True
+    ) -> PackPlan:
+        """What packing ``source`` with this filter ships and leaves out (see :func:`plan_folder`)."""
+        plan = plan_folder(
+            source,
+            use_git=use_git,
+            include_untracked=include_untracked,
+            use_defaults=self.use_defaults,
+            exclude=self.exclude_patterns,
+            allow=self.allow,
+        )
+        if self.include_patterns:
+            plan.excluded += [Skipped(n, 'not in the include patterns') for n in plan.files if not self.accepts(n)]
+            plan.files = [n for n in plan.files if self.accepts(n)]
+        return plan
 
 
 def _matches(path: PurePosixPath, pattern: str) -> bool:
@@ -94,15 +90,10 @@ def _matches(path: PurePosixPath, pattern: str) -> bool:
     return any(fnmatch.fnmatchcase(part, pattern) for part in path.parts[:-1])
 
 
-def _walk(source: Path, archive_filter: ArchiveFilter) -> Iterator[tuple[Path, str]]:
-    for root, dirs, files in os.walk(source):
-        base = Path(root)
-        rel_root = base.relative_to(source).as_posix()
-        dirs[:] = sorted(d for d in dirs if not archive_filter.excludes(d if rel_root == '.' else f'{rel_root}/{d}'))
-        for name in sorted(files):
-            relative = name if rel_root == '.' else f'{rel_root}/{name}'
-            if archive_filter.accepts(relative):
-                yield base / name, relative
+def _report_skipped(plan: PackPlan) -> None:
+    links = [s for s in plan.excluded if 'symlink' in s.reason]
+    for skipped in links:
+        logger.warning('not packed: %s (%s)', skipped.path, skipped.reason)
 
 
 def _check_source(source: str | os.PathLike[str]) -> Path:
@@ -150,30 +141,25 @@ def create_archive(
     compression_level: int | None = 6,
     progress_callback: ProgressCallback | None = None,
 ) -> Path:
-    """Zip ``source`` into ``destination`` (written atomically); returns the archive path."""
+    """Zip ``source`` into ``destination`` (written atomically); returns the archive path.
+
+    Secret files, junk, ``.gitignore``/``.synapseignore`` matches and symlinks leading out of the
+    folder are left out; files that look like private keys raise :class:`SecretFileError`.
+    """
     src = _check_source(source)
-    members = list(_walk(src, filter or ArchiveFilter()))
+    plan = (filter or ArchiveFilter()).plan(src).check()
+    _report_skipped(plan)
+    members = [(src / n, n) for n in plan.files]
     return _write_zip(members, destination, compression, compression_level, progress_callback)
 
 
 def git_files(source: str | os.PathLike[str], *, include_untracked: bool = True) -> list[str]:
-    """Files git would ship from ``source``: tracked plus untracked-but-not-ignored.
+    """Files git lists in ``source``: tracked plus untracked-but-not-ignored (no other rule applied).
 
     Works for a folder anywhere inside a repository; paths are relative to ``source``.
     """
     src = _check_source(source)
-    command = ['git', '-C', str(src), 'ls-files', '-z', '--cached']
-    if include_untracked:
-        command += ['--others', '--exclude-standard']
-    try:
-        done = subprocess.run(command, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise ArchiveError('git is not installed; install it or use create_archive() instead') from None
-    if done.returncode != 0:
-        message = done.stderr.decode(errors='replace').strip()
-        raise ArchiveError(f'{src} is not inside a git repository ({message}); use create_archive() instead')
-    names = sorted({n for n in done.stdout.decode().split('\0') if n})
-    return [n for n in names if (src / n).is_file()]
+    return [n for n in git_candidates(src, include_untracked) if (src / n).is_file()]
 
 
 def create_archive_from_git(
@@ -186,10 +172,15 @@ def create_archive_from_git(
     compression_level: int | None = 6,
     progress_callback: ProgressCallback | None = None,
 ) -> Path:
-    """Zip the files git knows in ``source`` (honours ``.gitignore``), written atomically."""
+    """Zip the files git knows in ``source`` (honours ``.gitignore``), written atomically.
+
+    The default excludes, ``.synapseignore``, the symlink rule and the content check apply on top
+    of git's answer, so an untracked ``.env.local`` or ``id_rsa`` is never shipped.
+    """
     src = _check_source(source)
-    chosen = filter or ArchiveFilter(exclude_patterns=())
-    members = [(src / n, n) for n in git_files(src, include_untracked=include_untracked) if chosen.accepts(n)]
+    plan = (filter or ArchiveFilter()).plan(src, use_git=True, include_untracked=include_untracked).check()
+    _report_skipped(plan)
+    members = [(src / n, n) for n in plan.files]
     return _write_zip(members, destination, compression, compression_level, progress_callback)
 
 
@@ -266,3 +257,17 @@ def extract_archive(
 def list_archive_contents(archive: str | os.PathLike[str]) -> list[str]:
     with zipfile.ZipFile(archive) as zf:
         return zf.namelist()
+
+
+__all__ = [
+    'COMPRESSION',
+    'DEFAULT_EXCLUDES',
+    'ArchiveFilter',
+    'PackPlan',
+    'SecretFileError',
+    'create_archive',
+    'create_archive_from_git',
+    'extract_archive',
+    'git_files',
+    'list_archive_contents',
+]
