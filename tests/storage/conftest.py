@@ -290,6 +290,7 @@ def sshd(server_dir: Path) -> Iterator[dict[str, Any]]:
     yield {
         'host': HOST, 'port': port, 'username': SFTP_USER, 'password': SFTP_PASSWORD,
         'private_key': str(state / 'client_key'), 'home': str(home), 'pid': proc.popen.pid,
+        'host_key': (state / 'host_key.pub').read_text().strip(),  # SFTP verifies host keys by default
     }  # fmt: skip
     proc.stop()
     subprocess.run(['userdel', '-f', '-r', SFTP_USER], capture_output=True)
@@ -420,7 +421,7 @@ def provider_config(name: str, request: pytest.FixtureRequest, tmp_path: Path) -
             'provider': 'sftp',
             'configuration': {
                 'host': ssh['host'], 'port': ssh['port'], 'username': ssh['username'], 'password': ssh['password'],
-                'root_path': f'{ssh["home"]}/{unique}',
+                'root_path': f'{ssh["home"]}/{unique}', 'host_key': ssh['host_key'],
             },
         }  # fmt: skip
     if name == 'http':

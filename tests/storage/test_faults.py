@@ -68,7 +68,10 @@ def test_s3_server_gone_mid_upload_leaves_no_object(seaweedfs: dict[str, Any], p
 def test_sftp_server_gone_mid_upload_leaves_no_file(sshd: dict[str, Any], proxy: Any, tmp_path: Path) -> None:
     _, proxy_port = proxy(sshd['port'], die_after=6 * 1024 * 1024)
     root = f'{sshd["home"]}/gone-{uuid.uuid4().hex[:8]}'
-    base = {'host': sshd['host'], 'username': sshd['username'], 'password': sshd['password'], 'root_path': root}
+    base = {
+        'host': sshd['host'], 'username': sshd['username'], 'password': sshd['password'], 'root_path': root,
+        'host_key': sshd['host_key'],
+    }  # fmt: skip
     via_proxy = get_storage(
         {'provider': 'sftp', 'configuration': base | {'port': proxy_port, 'retries': 1, 'timeout': 5}}
     )
@@ -108,7 +111,7 @@ def test_sftp_reconnects_after_the_connection_drops(sshd: dict[str, Any], proxy:
             'provider': 'sftp',
             'configuration': {
                 'host': sshd['host'], 'port': proxy_port, 'username': sshd['username'],
-                'private_key': sshd['private_key'], 'root_path': root, 'timeout': 5,
+                'private_key': sshd['private_key'], 'root_path': root, 'timeout': 5, 'host_key': sshd['host_key'],
             },
         }
     )  # fmt: skip

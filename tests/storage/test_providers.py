@@ -67,7 +67,7 @@ def test_sftp_private_key_authentication(sshd: dict[str, Any], tmp_path: Path) -
             'provider': 'sftp',
             'configuration': {
                 'host': sshd['host'], 'port': sshd['port'], 'username': sshd['username'],
-                'private_key': sshd['private_key'], 'root_path': root,
+                'private_key': sshd['private_key'], 'root_path': root, 'host_key': sshd['host_key'],
             },
         }
     )  # fmt: skip

@@ -33,6 +33,10 @@ class StorageConnectionError(StorageError, ConnectionError):
     """The backend could not be reached, or went away, after the retry budget was spent."""
 
 
+class HostKeyVerificationError(StorageConnectionError):
+    """An SSH server's host key is unknown or not the trusted one; no credential was sent to it."""
+
+
 class StorageUploadError(StorageError):
     """An upload did not complete; nothing was left at the target key."""
 

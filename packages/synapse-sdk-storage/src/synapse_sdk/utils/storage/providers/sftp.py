@@ -2,25 +2,34 @@
 
 sshfs caches connections per instance and keeps a dead one forever; this provider owns its
 connection, drops it on a connection failure and connects again within the retry budget.
+
+The server's host key is always verified before any credential is sent: against ``host_key``
+when given, else against ``known_hosts`` (default ``~/.ssh/known_hosts``). Skipping the check is
+the explicit ``trust_unknown_host: true``, logged as a warning.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import posixpath
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from synapse_sdk.utils.storage.base import FsspecStorage, ProviderConfig
-from synapse_sdk.utils.storage.errors import StorageError, StoragePermissionError
+from synapse_sdk.utils.storage.errors import HostKeyVerificationError, StorageError, StoragePermissionError
 from synapse_sdk.utils.storage.keys import KeyLike
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
+
+logger = logging.getLogger(__name__)
+DEFAULT_KNOWN_HOSTS = '~/.ssh/known_hosts'
+_KEY_TYPES = ('ssh-', 'ecdsa-', 'sk-')
 
 _CONNECTION_ERRORS = (
     'ConnectionLost',
@@ -49,8 +58,40 @@ class SFTPConfig(ProviderConfig):
     passphrase: SecretStr | None = None
     root_path: str = '/'
     known_hosts: str | None = None
-    """A known_hosts file to verify the server key against; unset skips host key checks."""
+    """A known_hosts file to verify the server's host key against (default ``~/.ssh/known_hosts``)."""
+    host_key: str | None = None
+    """The server's public host key, ``ssh-ed25519 AAAA...`` (a line ``ssh-keyscan`` prints works too)."""
+    trust_unknown_host: bool = False
+    """Connect without verifying the host key (logged as a warning). Anyone on the path gets the password."""
     timeout: float = 30.0
+
+    @field_validator('host_key')
+    @classmethod
+    def _parse_host_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            host_keys(value)  # refuse a malformed key at configuration time, not at connect time
+        return value
+
+
+def host_keys(text: str) -> list[Any]:
+    """asyncssh keys from ``host_key``: one key a line, each ``TYPE BASE64 [comment]``, host names allowed before."""
+    import asyncssh
+
+    keys = []
+    for line in text.splitlines():
+        words = line.split()
+        start = next((i for i, word in enumerate(words) if word.startswith(_KEY_TYPES)), None)
+        if start is None or start + 1 >= len(words):
+            if words:
+                raise ValueError('host_key must be a public key line such as "ssh-ed25519 AAAA..."')
+            continue
+        try:
+            keys.append(asyncssh.import_public_key(' '.join(words[start : start + 2])))
+        except (asyncssh.KeyImportError, ValueError):
+            raise ValueError('host_key is not a valid public key (use a line of ssh-keyscan output)') from None
+    if not keys:
+        raise ValueError('host_key is empty: give the server key as "ssh-ed25519 AAAA..."')
+    return keys
 
 
 class SFTPStorage(FsspecStorage):
@@ -74,7 +115,7 @@ class SFTPStorage(FsspecStorage):
         kwargs: dict[str, Any] = {
             'port': c.port,
             'username': c.username,
-            'known_hosts': c.known_hosts,
+            'known_hosts': self._known_hosts(),
             'skip_instance_cache': True,
             'timeout': c.timeout,
             'connect_timeout': c.timeout,
@@ -88,7 +129,37 @@ class SFTPStorage(FsspecStorage):
             kwargs['agent_path'] = None
         if c.password:
             kwargs['password'] = c.password.get_secret_value()
-        return SSHFileSystem(c.host, **kwargs)
+        try:
+            return SSHFileSystem(c.host, **kwargs)
+        except Exception as error:
+            if _is_host_key_error(error):
+                raise self._host_key_error() from None
+            raise
+
+    def _known_hosts(self) -> Any:
+        """asyncssh's ``known_hosts``: the trusted keys, a file, or None (only when trusting anyone)."""
+        c = self.config
+        if c.trust_unknown_host:
+            logger.warning('sftp: trust_unknown_host is set: the host key of %s:%d is NOT verified', c.host, c.port)
+            return None
+        if c.host_key:
+            return (host_keys(c.host_key), [], [])
+        path = Path(c.known_hosts or DEFAULT_KNOWN_HOSTS).expanduser()
+        return str(path) if path.is_file() else b''  # no file: nothing is trusted
+
+    def _host_key_error(self) -> HostKeyVerificationError:
+        c = self.config
+        if c.host_key:
+            why = 'it is not the configured host_key'
+        else:
+            path = Path(c.known_hosts or DEFAULT_KNOWN_HOSTS).expanduser()
+            why = f'not in {path}' if path.is_file() else f'no known_hosts file at {path}'
+        return HostKeyVerificationError(
+            f'sftp: the host key of {c.host}:{c.port} is not trusted ({why}); no credential was sent. '
+            f'Add it with `ssh-keyscan -p {c.port} {c.host} >> ~/.ssh/known_hosts` (check the fingerprint) '
+            'or set the host_key option',
+            details={'provider': self.provider, 'host': c.host, 'port': c.port},
+        )
 
     def _root(self) -> str:
         return posixpath.normpath('/' + self.config.root_path.strip('/'))
@@ -102,11 +173,15 @@ class SFTPStorage(FsspecStorage):
 
     def _is_transient(self, error: BaseException) -> bool:
         names = {cls.__name__ for cls in type(error).__mro__}
-        if 'PermissionDenied' in names:  # wrong password or key: asking again will not help
+        if (
+            'PermissionDenied' in names or 'HostKeyNotVerifiable' in names
+        ):  # wrong password or key: asking again will not help
             return False
         return bool(names.intersection(_CONNECTION_ERRORS)) or 'connection lost' in str(error).lower()
 
     def _translate(self, error: BaseException, operation: str, key: str) -> StorageError:
+        if _is_host_key_error(error):
+            return self._host_key_error()
         if type(error).__name__ == 'PermissionDenied':
             return StoragePermissionError(
                 f'sftp {operation} failed: the server refused the login of {self.config.username!r} '
@@ -146,3 +221,7 @@ class SFTPStorage(FsspecStorage):
 
     def _exists(self, path: str) -> bool:
         return bool(self.fs.exists(path))
+
+
+def _is_host_key_error(error: BaseException) -> bool:
+    return any(cls.__name__ == 'HostKeyNotVerifiable' for cls in type(error).__mro__)
