@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.utils.converters.base import ClassMap, Reader
+from synapse_sdk.utils.converters.base import ROUNDING, ClassMap, Reader
 from synapse_sdk.utils.converters.errors import ConverterError
 from synapse_sdk.utils.converters.formats import READERS, format_name
 from synapse_sdk.utils.converters.imagesize import image_size
@@ -52,7 +52,7 @@ def validate_dataset(
 def _check_item(item: Item, report: Report, summary: ConversionSummary) -> None:
     where: dict[str, Any] = {'item': item.name, 'file': item.source or None}
     if item.image is None:
-        report.skipped('image file is missing', **where)
+        report.skipped('image file is missing', item=item.name, file=item.looked_in[0] if item.looked_in else item.source)
         return
     try:
         width, height = image_size(item.image)
@@ -63,12 +63,18 @@ def _check_item(item: Item, report: Report, summary: ConversionSummary) -> None:
         report.changed(f'recorded size {item.width}x{item.height} differs from the image ({width}x{height})', **where)
     split = item.split or 'all'
     summary.images[split] = summary.images.get(split, 0) + 1
+    tolerance = ROUNDING * max(width, height)  # 6-decimal YOLO rounding is not a problem
     for ann in item.annotations:
         summary.count(split, KIND_NAMES[type(ann)])
         if isinstance(ann, Box):
             if ann.w <= 0 or ann.h <= 0:
                 report.skipped('box has no area', annotation=ann.id, **where)
-            elif ann.x < 0 or ann.y < 0 or ann.x + ann.w > width + 1e-6 or ann.y + ann.h > height + 1e-6:
+            elif (
+                ann.x < -tolerance
+                or ann.y < -tolerance
+                or ann.x + ann.w > width + tolerance
+                or ann.y + ann.h > height + tolerance
+            ):
                 report.changed('box extends outside the image', annotation=ann.id, **where)
         elif isinstance(ann, (Polygon, Polyline)):
             if isinstance(ann, Polygon) and len(ann.points) < 3:
