@@ -13,7 +13,6 @@ from synapse_sdk.utils.converters.layout import ImageMode
 from synapse_sdk.utils.converters.model import Box, Item
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
-
 #: Normalised coordinates written with 6 decimals are off by up to this much (and a little float noise).
 ROUNDING = 2e-6
 
@@ -44,7 +43,7 @@ class ClassMap:
 class Reader(ABC):
     """Reads one dataset format. ``items()`` must stream: memory may not grow with the image count."""
 
-    def __init__(self, root: Path, *, is_categorized: bool, report: Report, **options: Any) -> None:
+    def __init__(self, root: Path, *, is_categorized: bool | None, report: Report, **options: Any) -> None:
         self.root = root
         self.is_categorized = is_categorized
         self.report = report

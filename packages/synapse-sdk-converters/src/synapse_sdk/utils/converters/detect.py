@@ -367,6 +367,9 @@ def _dedupe_parts(layout: Layout) -> Layout:
             continue
         seen[key] = part.split
         parts.append(part)
+    if len(parts) == 1 and len(layout.parts) > 1:  # train: images, val: images is a flat dataset
+        parts[0].split = ''
+        layout.notes.pop()
     layout.parts = parts
     return layout
 
@@ -397,12 +400,12 @@ def _darknet(root: Path) -> Layout | None:
         layout.names = _lines(names_file)
     listed: set[Path] = set()
     for key in ('train', 'valid', 'test'):
-        value = settings.get(key)
-        if not value:
+        entry = settings.get(key)
+        if not entry:
             continue
-        listing = _strip_prefix(root, value)
+        listing = _strip_prefix(root, entry)
         if listing is None or not listing.is_file():
-            layout.unplaced.append(f'{key} = {value} (not found)')
+            layout.unplaced.append(f'{key} = {entry} (not found)')
             continue
         layout.parts.append(Part(split_name(key), root, [root], listing=listing))
         listed.add(listing)
@@ -564,8 +567,8 @@ def detect_layout(
                 layout.format = 'dm_v1'
             break
     if layout is None:
-        what = f'a {fmt} dataset' if fmt else 'a COCO, YOLO, Pascal VOC or DM dataset'
-        raise DatasetLayoutError(f'found no {what} here; run `synapse dataset detect` on the folder', file=root)
+        what = f'{fmt} dataset' if fmt else 'COCO, YOLO, Pascal VOC or DM dataset'
+        raise DatasetLayoutError(f'found no {what} here (try `synapse dataset detect PATH`)', file=root)
     if is_categorized is True and not layout.is_categorized:
         raise DatasetLayoutError(
             'categorized dataset has no split folder (expected train/, valid/ or test/; '
@@ -577,3 +580,29 @@ def detect_layout(
             part.split = ''
         layout.notes.append('splits read as one flat dataset (is_categorized=False)')
     return layout
+
+
+def dm_folders(
+    root: Path, *, is_categorized: bool | None, images_dir: str | os.PathLike[str] | None = None
+) -> list[tuple[str, Path, Path, Path]]:
+    """``[(split, json folder, image folder, split folder)]`` of a DM dataset, splits detected."""
+    from synapse_sdk.utils.converters.layout import require_dir
+
+    if not root.is_dir():
+        raise DatasetLayoutError('dataset folder does not exist', file=root)
+    try:
+        layout = detect_layout(root, 'dm_v2', is_categorized=is_categorized, images_dir=images_dir)
+    except DatasetLayoutError as error:
+        if 'found no' not in error.reason:
+            raise
+        require_dir(root / 'json', 'json')
+        raise
+    return [
+        (
+            part.split,
+            require_dir(part.annotations / 'json', 'json'),
+            require_dir(part.images[0], 'original_files'),
+            part.annotations,
+        )
+        for part in layout.parts
+    ]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from synapse_sdk.utils.converters.base import ROUNDING, ClassMap, Reader
+from synapse_sdk.utils.converters.detect import detect_layout
 from synapse_sdk.utils.converters.errors import ConverterError
 from synapse_sdk.utils.converters.formats import READERS, format_name
 from synapse_sdk.utils.converters.imagesize import image_size
@@ -15,16 +16,26 @@ from synapse_sdk.utils.converters.model import KIND_NAMES, Box, Item, Keypoints,
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
 
-def _reader(fmt: str, path: str | os.PathLike[str], is_categorized: bool, report: Report) -> tuple[str, Reader]:
+def _reader(
+    fmt: str,
+    path: str | os.PathLike[str],
+    is_categorized: bool | None,
+    report: Report,
+    images_dir: str | os.PathLike[str] | None = None,
+) -> tuple[str, Reader]:
+    if fmt == 'auto':
+        fmt = detect_layout(path, images_dir=images_dir).format
     name = format_name(fmt, READERS)
-    return name, READERS.load(name)(Path(path), is_categorized=is_categorized, report=report)
+    reader = READERS.load(name)(Path(path), is_categorized=is_categorized, report=report, images_dir=images_dir)
+    return name, reader
 
 
 def validate_dataset(
     fmt: str,
     path: str | os.PathLike[str],
     *,
-    is_categorized: bool = False,
+    is_categorized: bool | None = None,
+    images_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> ConversionSummary:
     """Read the whole dataset and check each item against its image; nothing is written.
@@ -33,7 +44,7 @@ def validate_dataset(
     polygons with fewer than three points) are entries in the returned summary's report.
     """
     report = Report()
-    name, reader = _reader(fmt, path, is_categorized, report)
+    name, reader = _reader(fmt, path, is_categorized, report, images_dir)
     summary = ConversionSummary(name, name, report=report)
     classes = ClassMap(reader.class_names() or ())
     total = reader.count() if progress else None
@@ -52,7 +63,9 @@ def validate_dataset(
 def _check_item(item: Item, report: Report, summary: ConversionSummary) -> None:
     where: dict[str, Any] = {'item': item.name, 'file': item.source or None}
     if item.image is None:
-        report.skipped('image file is missing', item=item.name, file=item.looked_in[0] if item.looked_in else item.source)
+        report.skipped(
+            'image file is missing', item=item.name, file=item.looked_in[0] if item.looked_in else item.source
+        )
         return
     try:
         width, height = image_size(item.image)
@@ -96,7 +109,8 @@ def preview_dataset(
     path: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
-    is_categorized: bool = False,
+    is_categorized: bool | None = None,
+    images_dir: str | os.PathLike[str] | None = None,
     limit: int = 8,
     max_size: int = 1024,
 ) -> list[Path]:
@@ -104,7 +118,7 @@ def preview_dataset(
     from PIL import Image, ImageDraw
 
     report = Report()
-    _, reader = _reader(fmt, path, is_categorized, report)
+    _, reader = _reader(fmt, path, is_categorized, report, images_dir)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
