@@ -340,6 +340,8 @@ def _ultralytics(root: Path, config: Path, images_dir: Path | None) -> Layout:
             found = _yolo_entry(base, entry, config.parent)
             if found is None:
                 layout.unplaced.append(f'{key}: {entry} (not found under {base})')
+            elif found.is_file() and found.suffix.lower() in _IMAGE_EXT:
+                layout.unplaced.append(f'{key}: {entry} (an image file; a split is a folder or a .txt image list)')
             elif found.is_file():
                 layout.parts.append(Part(split, found.parent, [found.parent], listing=found))
             elif found.is_dir():
