@@ -132,6 +132,8 @@ def test_file_names_cannot_leave_the_dataset(tmp_path: Path, image_file: ImageFi
     (voc / 'Annotations').mkdir(parents=True)
     (voc / 'Annotations' / 'a.xml').write_text('<annotation><filename>../../secret.jpg</filename></annotation>')
     (voc / 'Annotations' / 'b.xml').write_text('<annotation>\n<object><name>x</name>\n</annotation>')
+    image_file(voc / 'JPEGImages' / 'c.jpg', (20, 20))  # one good item: a conversion writing nothing is an error
+    (voc / 'Annotations' / 'c.xml').write_text('<annotation><filename>c.jpg</filename></annotation>')
     summary = get_converter('pascal', 'coco', root_dir=voc).convert()
     entries = {Path(e.file or '').name: e for e in summary.report.entries}
     assert 'leaves the dataset folder' in entries['a.xml'].reason

@@ -1,4 +1,4 @@
-"""``synapse dataset``: convert, validate and preview datasets (DM v1/v2, YOLO, COCO, Pascal VOC).
+"""``synapse dataset``: detect, convert, validate and preview datasets (DM v1/v2, YOLO, COCO, Pascal VOC).
 
 Heavy imports (the converters, Pillow) happen inside the commands so ``synapse --help`` stays light.
 """
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from synapse_sdk.utils.converters import ConversionSummary
+    from synapse_sdk.utils.converters.detect import Layout
 
 app = typer.Typer(
     help='Convert, validate and preview datasets: DM v1/v2, YOLO, COCO, Pascal VOC.',
@@ -53,7 +54,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except SynapseError as error:
-        _error(str(error))
+        _error(str(error.details.get('cli_message') or error))  # the CLI's own wording (--overwrite, --images)
         raise typer.Exit(1) from None
     except (FileNotFoundError, PermissionError, NotADirectoryError) as error:
         _error(str(error))
@@ -107,16 +108,89 @@ def _write_report(summary: ConversionSummary, path: Path | None) -> None:
         _plain(f'full report written to {path}')
 
 
+CategorizedOption = Annotated[
+    bool | None,
+    typer.Option(
+        '--categorized/--flat',
+        help='Force reading train/valid/test splits (--categorized) or one flat dataset (--flat); '
+        'detected when neither is given.',
+    ),
+]
+ImagesOption = Annotated[
+    Path | None, typer.Option('--images', help='Folder holding the images, when the layout does not say.')
+]
+
+
+@app.command()
+def detect(
+    path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
+    fmt: Annotated[str | None, typer.Option('--format', '-f', help=f'Only look for this format: {FORMATS}.')] = None,
+    images_dir: ImagesOption = None,
+    as_json: Annotated[bool, typer.Option('--json', help='Print the layout as JSON.')] = False,
+) -> None:
+    """Name the format, layout and splits of PATH, and what could not be placed."""
+    with _user_errors():
+        from synapse_sdk.utils.converters import detect_layout
+        from synapse_sdk.utils.converters.formats import READERS, format_name
+
+        name = format_name(fmt, READERS) if fmt else None
+        layout = detect_layout(path, name, images_dir=images_dir)
+    if as_json:
+        typer.echo(json.dumps(layout.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_layout(layout)
+
+
+def _print_layout(layout: Layout) -> None:
+    import os
+
+    from rich.table import Table
+    from rich.text import Text
+
+    base = layout.root.parent if layout.root.is_file() else layout.root
+
+    def short(value: Path | None) -> str:
+        if value is None:
+            return '-'
+        text = os.path.relpath(value, base) if value.is_relative_to(base) else str(value)
+        return text + ('/' if value.is_dir() else '')
+
+    splits = ', '.join(s or '(flat)' for s in layout.splits)
+    _plain(f'{layout.root}: {layout.format} ({layout.layout}), splits: {splits}')
+    table = Table(title=Text('parts'), show_lines=False)
+    for column in ('split', 'annotations', 'images', 'image list'):
+        table.add_column(column)
+    for part in layout.parts:
+        images = ', '.join(short(p) for p in part.images if p.is_dir()) or short(
+            part.images[0] if part.images else None
+        )
+        table.add_row(part.split or '(flat)', short(part.annotations), images, short(part.listing))
+    _console().print(table)
+    if layout.names is not None:
+        _plain(f'classes ({len(layout.names)}): {", ".join(layout.names[:30])}')
+    for note in layout.notes:
+        _plain(f'note: {note}')
+    for entry in layout.unplaced:
+        _plain(f'not placed: {entry}', style='yellow')
+    hint = f' --from {layout.format}' if layout.format else ''
+    _plain(f'convert with: synapse dataset convert {layout.root} DST{hint} --to FORMAT', style='dim')
+
+
 @app.command()
 def convert(
     src: Annotated[Path, typer.Argument(help='Dataset folder to read (or a COCO JSON file).')],
     dst: Annotated[Path, typer.Argument(help='Folder to write; created atomically.')],
-    source: Annotated[str, typer.Option('--from', '-f', help=f'Source format: {FORMATS}.')],
     target: Annotated[str, typer.Option('--to', '-t', help=f'Target format: {FORMATS}.')],
-    categorized: Annotated[bool, typer.Option('--categorized', help='Dataset has train/valid/test splits.')] = False,
+    source: Annotated[
+        str, typer.Option('--from', '-f', help=f'Source format: {FORMATS}, or auto (detected).')
+    ] = 'auto',
+    categorized: CategorizedOption = None,
+    images_dir: ImagesOption = None,
     strict: Annotated[bool, typer.Option('--strict', help='Fail on the first skipped or changed item.')] = False,
     overwrite: Annotated[bool, typer.Option('--overwrite', help='Replace DST if it exists.')] = False,
-    images: Annotated[str, typer.Option('--images', help='copy, link (hard link when possible) or none.')] = 'copy',
+    image_mode: Annotated[
+        str, typer.Option('--image-mode', help='copy, link (hard link when possible) or none.')
+    ] = 'copy',
     report: Annotated[Path | None, typer.Option('--report', help='Write the full report as JSON here.')] = None,
     quiet: Annotated[bool, typer.Option('--quiet', '-q', help='No progress bar.')] = False,
 ) -> None:
@@ -124,16 +198,19 @@ def convert(
     with _user_errors():
         from synapse_sdk.utils.converters import get_converter
 
-        if images not in ('copy', 'link', 'none'):
-            raise typer.BadParameter('use copy, link or none', param_hint='--images')
+        if images_dir is not None and str(images_dir) in ('copy', 'link', 'none') and not images_dir.is_dir():
+            image_mode, images_dir = str(images_dir), None  # the old meaning of --images
+        if image_mode not in ('copy', 'link', 'none'):
+            raise typer.BadParameter('use copy, link or none', param_hint='--image-mode')
         with _progress_bar(f'{source} -> {target}', quiet) as progress:
             converter = get_converter(
                 source,
                 target,
                 root_dir=src,
                 is_categorized=categorized,
+                images_dir=images_dir,
                 strict=strict,
-                images=images,
+                images=image_mode,
                 progress=progress,
             )
             summary = converter.save_to_folder(dst, overwrite=overwrite)
@@ -144,8 +221,9 @@ def convert(
 @app.command()
 def validate(
     path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
-    fmt: Annotated[str, typer.Option('--format', '-f', help=f'Dataset format: {FORMATS}.')],
-    categorized: Annotated[bool, typer.Option('--categorized', help='Dataset has train/valid/test splits.')] = False,
+    fmt: Annotated[str, typer.Option('--format', '-f', help=f'Dataset format: {FORMATS}, or auto.')] = 'auto',
+    categorized: CategorizedOption = None,
+    images_dir: ImagesOption = None,
     report: Annotated[Path | None, typer.Option('--report', help='Write the full report as JSON here.')] = None,
     quiet: Annotated[bool, typer.Option('--quiet', '-q', help='No progress bar.')] = False,
 ) -> None:
@@ -154,7 +232,7 @@ def validate(
         from synapse_sdk.utils.converters import validate_dataset
 
         with _progress_bar(f'validating {fmt}', quiet) as progress:
-            summary = validate_dataset(fmt, path, is_categorized=categorized, progress=progress)
+            summary = validate_dataset(fmt, path, is_categorized=categorized, images_dir=images_dir, progress=progress)
         _print_summary(summary, f'{summary.source}: {path}', show=20)
         _write_report(summary, report)
     problems = sum(1 for entry in summary.report.entries if entry.action != 'lost')
@@ -168,15 +246,16 @@ def validate(
 def preview(
     path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
     out: Annotated[Path, typer.Argument(help='Folder for the preview images.')],
-    fmt: Annotated[str, typer.Option('--format', '-f', help=f'Dataset format: {FORMATS}.')],
-    categorized: Annotated[bool, typer.Option('--categorized', help='Dataset has train/valid/test splits.')] = False,
+    fmt: Annotated[str, typer.Option('--format', '-f', help=f'Dataset format: {FORMATS}, or auto.')] = 'auto',
+    categorized: CategorizedOption = None,
+    images_dir: ImagesOption = None,
     limit: Annotated[int, typer.Option('--limit', '-n', min=1, help='How many images to draw.')] = 8,
 ) -> None:
     """Draw boxes, polygons and keypoints onto a few images so a person can look at them."""
     with _user_errors():
         from synapse_sdk.utils.converters import preview_dataset
 
-        written = preview_dataset(fmt, path, out, is_categorized=categorized, limit=limit)
+        written = preview_dataset(fmt, path, out, is_categorized=categorized, images_dir=images_dir, limit=limit)
     for file in written:
         typer.echo(str(file))
     if not written:

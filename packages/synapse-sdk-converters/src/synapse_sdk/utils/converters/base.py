@@ -13,6 +13,9 @@ from synapse_sdk.utils.converters.layout import ImageMode
 from synapse_sdk.utils.converters.model import Box, Item
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
+#: Normalised coordinates written with 6 decimals are off by up to this much (and a little float noise).
+ROUNDING = 2e-6
+
 
 class ClassMap:
     """One class list for the whole dataset: ids follow the given names, then first appearance."""
@@ -40,7 +43,7 @@ class ClassMap:
 class Reader(ABC):
     """Reads one dataset format. ``items()`` must stream: memory may not grow with the image count."""
 
-    def __init__(self, root: Path, *, is_categorized: bool, report: Report, **options: Any) -> None:
+    def __init__(self, root: Path, *, is_categorized: bool | None, report: Report, **options: Any) -> None:
         self.root = root
         self.is_categorized = is_categorized
         self.report = report
@@ -84,6 +87,8 @@ class Writer(ABC):
         self.summary = summary
         self.images = images
         self.options = options
+        #: The first item skipped because its image was not found (for the "nothing written" error).
+        self.first_missing: Item | None = None
 
     @abstractmethod
     def write(self, item: Item) -> None:
@@ -117,19 +122,28 @@ class Writer(ABC):
         if x1 - x0 <= 0 or y1 - y0 <= 0:
             self.box_outside(ann, item)
             return None
-        if (x0, y0, x1, y1) != (ann.x, ann.y, ann.x + ann.w, ann.y + ann.h):
+        # Less than the 6-decimal rounding of normalised coordinates (YOLO) is no problem: clip silently.
+        tolerance = ROUNDING * max(width, height)
+        if max(x0 - ann.x, y0 - ann.y, ann.x + ann.w - x1, ann.y + ann.h - y1) > tolerance:
             self.box_clipped(ann, item)
         return x0, y0, x1, y1
+
+    def image_missing(self, item: Item) -> None:
+        """Report an item whose image was not found, naming the image path looked for."""
+        if self.first_missing is None:
+            self.first_missing = item
+        looked = item.looked_in[0] if item.looked_in else item.source or None
+        self.report.skipped('image file is missing', item=item.name, file=looked)
 
     def ensure_size(self, item: Item) -> bool:
         """Fill ``item.width``/``height`` from the image header; report and return False if impossible."""
         if item.image is None and self.images != 'none':
-            self.report.skipped('image file is missing', item=item.name, file=item.source or None)
+            self.image_missing(item)
             return False
         if item.width and item.height:
             return True
         if item.image is None:
-            self.report.skipped('image file is missing', item=item.name, file=item.source or None)
+            self.image_missing(item)
             return False
         try:
             item.width, item.height = image_size(item.image)

@@ -17,9 +17,10 @@ from typing import IO, Any
 
 from synapse_sdk.utils.converters import coco_stream
 from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters.detect import Part, detect_layout
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 from synapse_sdk.utils.converters.jsonio import dumps
-from synapse_sdk.utils.converters.layout import SPLIT_ALIASES, place_image, safe_join
+from synapse_sdk.utils.converters.layout import place_image, safe_join
 from synapse_sdk.utils.converters.lossy import Losses
 from synapse_sdk.utils.converters.model import (
     Annotation,
@@ -59,30 +60,21 @@ class COCOReader(Reader):
         super().__init__(root, **kwargs)
         self._cache: tuple[Path, dict[int, tuple[int, str, list[str]]]] | None = None
         self._listings: dict[Path, set[str]] = {}
-        self._folders: dict[Path, Path] = {}
+        self._parts: list[Part] | None = None
+        self._image_dirs: dict[Path, list[Path]] = {}
 
     def _files(self) -> list[tuple[str, Path]]:
-        if self.root.is_file():
-            return [('', self.root)]
-        if not self.root.is_dir():
+        """``[(split, annotation file)]`` of every layout :func:`detect_layout` knows."""
+        if not self.root.exists():
             raise DatasetLayoutError('dataset folder does not exist', file=self.root)
-        if not self.is_categorized:
-            path = self.root / ANNOTATION_FILE
-            if not path.is_file():
-                raise DatasetLayoutError(f'required file {ANNOTATION_FILE!r} does not exist', file=path)
-            return [('', path)]
-        found = []
-        for split, aliases in SPLIT_ALIASES.items():
-            for alias in aliases:
-                path = self.root / alias / ANNOTATION_FILE
-                if path.is_file():
-                    found.append((split, path))
-                    break
-        if not found:
-            raise DatasetLayoutError(
-                f'no split has an {ANNOTATION_FILE} (expected train/{ANNOTATION_FILE}, ...)', file=self.root
+        if self._parts is None:
+            layout = detect_layout(
+                self.root, 'coco', is_categorized=self.is_categorized, images_dir=self.options.get('images_dir')
             )
-        return found
+            self._parts = layout.parts
+            for part in layout.parts:
+                self._image_dirs[part.annotations] = part.images
+        return [(part.split, part.annotations) for part in self._parts]
 
     def _categories_of(self, path: Path) -> dict[int, tuple[int, str, list[str]]]:
         if self._cache is not None and self._cache[0] == path:
@@ -113,12 +105,6 @@ class COCOReader(Reader):
     def _annotations_list(path: Path) -> None:
         if not coco_stream.list_or_empty(path, 'annotations'):
             raise DatasetFormatError('"annotations" must be a list', file=path, key='annotations')
-
-    def _images_folder(self, base: Path) -> Path:
-        found = self._folders.get(base)
-        if found is None:
-            found = self._folders[base] = base / 'images'
-        return found
 
     def _exists(self, folder: Path, name: str) -> bool:
         """Is ``folder/name`` a file? One directory listing per folder instead of a stat per image."""
@@ -202,11 +188,18 @@ class COCOReader(Reader):
         if not isinstance(image, dict) or not _is_int(image.get('id')) or not isinstance(image.get('file_name'), str):
             raise DatasetFormatError('image needs an integer "id" and a string "file_name"', file=path, key=where)
         file_name: str = image['file_name']
-        image_path: Path | None = safe_join(base, file_name, file=path)
-        if not self._exists(base, file_name):
-            folder = self._images_folder(base)
-            alternative = safe_join(folder, file_name, file=path)
-            image_path = alternative if self._exists(folder, file_name) else None
+        image_path: Path | None = None
+        folders = self._image_dirs.get(path) or [base, base / 'images']
+        for folder in folders:
+            if self._exists(folder, file_name):
+                image_path = safe_join(folder, file_name, file=path)
+                break
+        else:
+            bare = file_name.replace('\\', '/').rsplit('/', 1)[-1]
+            if bare != file_name:  # a folder in file_name the export did not keep: the bare name
+                image_path = next((folder / bare for folder in folders if self._exists(folder, bare)), None)
+            if image_path is None:
+                safe_join(base, file_name, file=path)  # refuses names that leave the dataset folder
         width: int | None = image.get('width')
         height: int | None = image.get('height')
         if not (_is_int(width) and _is_int(height) and width > 0 and height > 0):  # type: ignore[operator]
@@ -215,6 +208,7 @@ class COCOReader(Reader):
         item = Item(stem, split, image_path, width, height, source=str(path))
         if image_path is None:
             item.image_name = Path(file_name).name
+            item.looked_in = tuple(str(folder / file_name) for folder in folders)
         for tag in image.get(TAGS_KEY) or []:
             if isinstance(tag, dict) and isinstance(tag.get('name'), str):
                 attrs = tag.get(ATTRS_KEY)

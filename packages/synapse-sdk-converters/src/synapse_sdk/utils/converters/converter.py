@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from synapse_sdk.utils.converters.base import ClassMap, Writer
+from synapse_sdk.utils.converters.detect import detect_layout
 from synapse_sdk.utils.converters.errors import OutputExistsError, UnsupportedFormatError
 from synapse_sdk.utils.converters.formats import READERS, WRITERS, DatasetFormat, format_name
 from synapse_sdk.utils.converters.layout import ImageMode
+from synapse_sdk.utils.converters.nothing import nothing_converted
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
+from synapse_sdk.utils.converters.safety import check_output, output_lock
 
 Progress = Callable[[int, 'int | None'], None]
 
@@ -31,6 +34,8 @@ Progress = Callable[[int, 'int | None'], None]
 class DatasetConverter:
     """Converts the dataset at ``root_dir`` from ``source`` format to ``target`` format.
 
+    ``is_categorized=None`` (the default) detects the splits; ``True``/``False`` force them.
+    ``images_dir`` is one more folder to look in for the images (when the layout does not say).
     ``strict=True`` raises on the first skipped or changed item instead of reporting it;
     ``class_names`` fixes the class order (YOLO ids, COCO category ids); ``images`` is ``'copy'``,
     ``'link'`` (hard link when possible) or ``'none'``; ``progress(done, total)`` is called per item.
@@ -42,7 +47,7 @@ class DatasetConverter:
     def __init__(
         self,
         root_dir: str | os.PathLike[str] | None = None,
-        is_categorized: bool = False,
+        is_categorized: bool | None = None,
         *,
         source: str | DatasetFormat | None = None,
         target: str | DatasetFormat | None = None,
@@ -51,6 +56,7 @@ class DatasetConverter:
         images: ImageMode = 'copy',
         progress: Progress | None = None,
         is_categorized_dataset: bool | None = None,
+        images_dir: str | os.PathLike[str] | None = None,
         **options: Any,
     ) -> None:
         if root_dir is None:
@@ -67,7 +73,8 @@ class DatasetConverter:
         if images not in ('copy', 'link', 'none'):
             raise ValueError(f"images must be 'copy', 'link' or 'none', not {images!r}")
         self.root_dir = Path(root_dir)
-        self.is_categorized = bool(is_categorized)
+        self.is_categorized = None if is_categorized is None else bool(is_categorized)
+        self.images_dir = None if images_dir is None else Path(images_dir)
         self.strict = strict
         self.class_names = list(class_names) if class_names else None
         self.images: ImageMode = images
@@ -97,11 +104,18 @@ class DatasetConverter:
     def save_to_folder(self, output_dir: str | os.PathLike[str], *, overwrite: bool = False) -> ConversionSummary:
         """Write the converted dataset to ``output_dir`` atomically; return the summary."""
         out = Path(output_dir).absolute()
-        if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
-            raise OutputExistsError(
-                'output folder exists and is not empty; pass overwrite=True to replace it', file=out
-            )
+        check_output(self.root_dir, out, images_dir=self.images_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
+        with output_lock(out):
+            if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+                raise OutputExistsError(
+                    'output folder exists and is not empty; pass overwrite=True to replace it',
+                    file=out,
+                    details={'cli_message': f'{out}: output folder exists and is not empty; pass --overwrite'},
+                )
+            return self._save(out)
+
+    def _save(self, out: Path) -> ConversionSummary:
         temp = out.parent / f'.{out.name}.partial-{uuid.uuid4().hex[:8]}'
         try:
             if self._staged is not None:
@@ -144,13 +158,17 @@ class DatasetConverter:
                 images=self.images,
                 progress=self.progress,
                 keep_meta=bool(self.options.get('keep_meta', True)),
+                images_dir=self.images_dir,
             )
+            if not summary.total_images:
+                raise nothing_converted(self.root_dir, report, None, self.source)
             return summary, None
         reader = READERS.load(self.source)(
             self.root_dir,
             is_categorized=self.is_categorized,
             report=report,
             class_names=self.class_names,
+            images_dir=self.images_dir,
             **self.options,
         )
         classes = ClassMap(self.class_names or reader.class_names() or ())
@@ -165,6 +183,8 @@ class DatasetConverter:
             done += 1
             if self.progress:
                 self.progress(done, total)
+        if not summary.total_images:
+            raise nothing_converted(self.root_dir, report, writer.first_missing, self.source)
         writer.close()
         summary.classes = list(classes.names)
         return summary, writer
@@ -200,7 +220,7 @@ class _DMConverter(DatasetConverter):
     def __init__(
         self,
         root_dir: str | os.PathLike[str] | None = None,
-        is_categorized: bool = False,
+        is_categorized: bool | None = None,
         *,
         dm_version: str = 'v2',
         **kwargs: Any,
@@ -264,10 +284,18 @@ def get_converter(
     source: str | DatasetFormat,
     target: str | DatasetFormat,
     root_dir: str | os.PathLike[str] | None = None,
-    is_categorized: bool = False,
+    is_categorized: bool | None = None,
     **kwargs: Any,
 ) -> DatasetConverter:
-    """The converter from ``source`` to ``target`` format (``'dm_v1'``/``'dm_v2'`` select the DM version)."""
+    """The converter from ``source`` to ``target`` format (``'dm_v1'``/``'dm_v2'`` select the DM version).
+
+    ``source='auto'`` reads the format from the dataset's layout (:func:`detect_layout`).
+    """
+    if str(source) == 'auto':
+        if root_dir is None:
+            raise TypeError("source='auto' needs root_dir (the dataset folder)")
+        images_dir = kwargs.get('images_dir')
+        source = detect_layout(root_dir, images_dir=images_dir).format
     source_name = format_name(source, READERS)
     target_name = format_name(target, WRITERS)
     src, dst = DatasetFormat(source_name), DatasetFormat(target_name)

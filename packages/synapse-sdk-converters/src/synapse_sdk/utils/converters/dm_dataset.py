@@ -12,11 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.utils.converters.detect import dm_folders
 from synapse_sdk.utils.converters.dm_io import read_dm_file
 from synapse_sdk.utils.converters.dm_schema import convert_v1_to_v2, convert_v2_to_v1, is_v1
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError
 from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
-from synapse_sdk.utils.converters.layout import ImageMode, find_split_dirs, list_images, place_image, require_dir
+from synapse_sdk.utils.converters.layout import ImageMode, list_images, place_image
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
 META_DIR = 'annotation_meta'
@@ -28,17 +29,15 @@ def convert_dm_dataset(
     *,
     source: str,
     target: str,
-    is_categorized: bool,
+    is_categorized: bool | None,
     report: Report,
     summary: ConversionSummary,
     images: ImageMode,
     progress: Callable[[int, int | None], None] | None = None,
     keep_meta: bool = True,
+    images_dir: str | os.PathLike[str] | None = None,
 ) -> None:
-    folders = [
-        (split, require_dir(folder / 'json', 'json'), require_dir(folder / 'original_files', 'original_files'), folder)
-        for split, folder in find_split_dirs(root, is_categorized=is_categorized)
-    ]
+    folders = dm_folders(root, is_categorized=is_categorized, images_dir=images_dir)
     total = sum(sum(1 for n in os.listdir(j) if n.endswith('.json')) for _, j, _, _ in folders) if progress else None
     done = 0
     for split, json_dir, files_dir, folder in folders:

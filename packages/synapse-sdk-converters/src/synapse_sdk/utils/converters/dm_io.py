@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters.detect import dm_folders
 from synapse_sdk.utils.converters.dm_schema import MEDIA_TYPES, convert_v1_to_v2, convert_v2_to_v1, is_v1, is_v2
 from synapse_sdk.utils.converters.errors import DatasetFormatError
 from synapse_sdk.utils.converters.ids import make_id
 from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
-from synapse_sdk.utils.converters.layout import find_split_dirs, list_images, place_image, require_dir
+from synapse_sdk.utils.converters.layout import list_images, place_image
 from synapse_sdk.utils.converters.model import (
     KIND_NAMES,
     Annotation,
@@ -369,12 +370,8 @@ class DMReader(Reader):
         self.version = str(self.options.get('dm_version') or 'v2')
 
     def _folders(self) -> list[tuple[str, Path, Path]]:
-        found = []
-        for split, folder in find_split_dirs(self.root, is_categorized=self.is_categorized):
-            found.append(
-                (split, require_dir(folder / 'json', 'json'), require_dir(folder / 'original_files', 'original_files'))
-            )
-        return found
+        folders = dm_folders(self.root, is_categorized=self.is_categorized, images_dir=self.options.get('images_dir'))
+        return [(split, json_dir, files_dir) for split, json_dir, files_dir, _ in folders]
 
     def count(self) -> int:
         return sum(sum(1 for n in os.listdir(j) if n.endswith('.json')) for _, j, _ in self._folders())

@@ -69,3 +69,15 @@ class StrictModeError(ConverterError):
 
 class OutputExistsError(ConverterError, FileExistsError):
     """The output folder exists and is not empty; pass ``overwrite=True`` to replace it."""
+
+
+class UnsafeOutputError(ConverterError):
+    """The output folder is the source, inside it, or holds it: writing it would destroy the source."""
+
+
+class OutputBusyError(ConverterError, FileExistsError):
+    """Another conversion is writing the same output folder right now."""
+
+
+class NothingConvertedError(ConverterError, LookupError):
+    """The conversion would write no item (nothing found, or every image skipped); says where it looked."""

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.utils.converters.base import ClassMap, Reader
+from synapse_sdk.utils.converters.base import ROUNDING, ClassMap, Reader
+from synapse_sdk.utils.converters.detect import detect_layout
 from synapse_sdk.utils.converters.errors import ConverterError
 from synapse_sdk.utils.converters.formats import READERS, format_name
 from synapse_sdk.utils.converters.imagesize import image_size
@@ -15,16 +16,26 @@ from synapse_sdk.utils.converters.model import KIND_NAMES, Box, Item, Keypoints,
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
 
-def _reader(fmt: str, path: str | os.PathLike[str], is_categorized: bool, report: Report) -> tuple[str, Reader]:
+def _reader(
+    fmt: str,
+    path: str | os.PathLike[str],
+    is_categorized: bool | None,
+    report: Report,
+    images_dir: str | os.PathLike[str] | None = None,
+) -> tuple[str, Reader]:
+    if fmt == 'auto':
+        fmt = detect_layout(path, images_dir=images_dir).format
     name = format_name(fmt, READERS)
-    return name, READERS.load(name)(Path(path), is_categorized=is_categorized, report=report)
+    reader = READERS.load(name)(Path(path), is_categorized=is_categorized, report=report, images_dir=images_dir)
+    return name, reader
 
 
 def validate_dataset(
     fmt: str,
     path: str | os.PathLike[str],
     *,
-    is_categorized: bool = False,
+    is_categorized: bool | None = None,
+    images_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> ConversionSummary:
     """Read the whole dataset and check each item against its image; nothing is written.
@@ -33,7 +44,7 @@ def validate_dataset(
     polygons with fewer than three points) are entries in the returned summary's report.
     """
     report = Report()
-    name, reader = _reader(fmt, path, is_categorized, report)
+    name, reader = _reader(fmt, path, is_categorized, report, images_dir)
     summary = ConversionSummary(name, name, report=report)
     classes = ClassMap(reader.class_names() or ())
     total = reader.count() if progress else None
@@ -52,7 +63,9 @@ def validate_dataset(
 def _check_item(item: Item, report: Report, summary: ConversionSummary) -> None:
     where: dict[str, Any] = {'item': item.name, 'file': item.source or None}
     if item.image is None:
-        report.skipped('image file is missing', **where)
+        report.skipped(
+            'image file is missing', item=item.name, file=item.looked_in[0] if item.looked_in else item.source
+        )
         return
     try:
         width, height = image_size(item.image)
@@ -63,12 +76,18 @@ def _check_item(item: Item, report: Report, summary: ConversionSummary) -> None:
         report.changed(f'recorded size {item.width}x{item.height} differs from the image ({width}x{height})', **where)
     split = item.split or 'all'
     summary.images[split] = summary.images.get(split, 0) + 1
+    tolerance = ROUNDING * max(width, height)  # 6-decimal YOLO rounding is not a problem
     for ann in item.annotations:
         summary.count(split, KIND_NAMES[type(ann)])
         if isinstance(ann, Box):
             if ann.w <= 0 or ann.h <= 0:
                 report.skipped('box has no area', annotation=ann.id, **where)
-            elif ann.x < 0 or ann.y < 0 or ann.x + ann.w > width + 1e-6 or ann.y + ann.h > height + 1e-6:
+            elif (
+                ann.x < -tolerance
+                or ann.y < -tolerance
+                or ann.x + ann.w > width + tolerance
+                or ann.y + ann.h > height + tolerance
+            ):
                 report.changed('box extends outside the image', annotation=ann.id, **where)
         elif isinstance(ann, (Polygon, Polyline)):
             if isinstance(ann, Polygon) and len(ann.points) < 3:
@@ -90,7 +109,8 @@ def preview_dataset(
     path: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
-    is_categorized: bool = False,
+    is_categorized: bool | None = None,
+    images_dir: str | os.PathLike[str] | None = None,
     limit: int = 8,
     max_size: int = 1024,
 ) -> list[Path]:
@@ -98,7 +118,7 @@ def preview_dataset(
     from PIL import Image, ImageDraw
 
     report = Report()
-    _, reader = _reader(fmt, path, is_categorized, report)
+    _, reader = _reader(fmt, path, is_categorized, report, images_dir)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

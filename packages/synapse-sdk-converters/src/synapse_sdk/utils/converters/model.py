@@ -130,6 +130,8 @@ class Item:
     annotations: list[Annotation] = field(default_factory=list)
     source: str = ''
     image_name: str | None = None
+    #: Where the reader looked for a missing image (for the report and the "no image found" error).
+    looked_in: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:

@@ -17,15 +17,16 @@ from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters.detect import Part, detect_layout
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 from synapse_sdk.utils.converters.jsonio import dumps, loads
-from synapse_sdk.utils.converters.layout import SPLIT_ALIASES, list_images, place_image, safe_join
+from synapse_sdk.utils.converters.layout import list_images, place_image, safe_join
 from synapse_sdk.utils.converters.lossy import Losses
 from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Point, Polygon
+from synapse_sdk.utils.converters.names import UniqueNames
 
 FLAGS = ('difficult', 'truncated', 'occluded')
 _SPLIT_FILES = {'train': 'train', 'valid': 'val', 'test': 'test', '': 'default'}
-_IMAGE_DIRS = ('JPEGImages', 'Images', 'images')
 
 
 def _attr_text(value: Any) -> str:
@@ -54,36 +55,24 @@ def read_labelmap(path: Path) -> list[str]:
 
 
 class VOCReader(Reader):
-    def _roots(self) -> list[tuple[str, Path, list[str] | None]]:
-        """``[(split, voc folder, stems or None for every XML)]``."""
+    """Reads ``VOCdevkit/VOC20xx``, a VOC folder (``ImageSets/Main`` splits), split folders and the
+    XML-beside-the-images layout (Roboflow, supervision) that :func:`detect_layout` finds."""
+
+    def _roots(self) -> list[Part]:
         if not self.root.is_dir():
             raise DatasetLayoutError('dataset folder does not exist', file=self.root)
-        if not self.is_categorized:
-            self._require(self.root)
-            return [('', self.root, None)]
-        found: list[tuple[str, Path, list[str] | None]] = []
-        for split, aliases in SPLIT_ALIASES.items():
-            for alias in aliases:
-                if (self.root / alias / 'Annotations').is_dir():  # one VOC folder per split
-                    found.append((split, self.root / alias, None))
-                    break
-                lst = self.root / 'ImageSets' / 'Main' / f'{alias}.txt'
-                if lst.is_file():
-                    self._require(self.root)
-                    stems = [line.split()[0] for line in lst.read_text(encoding='utf-8').splitlines() if line.strip()]
-                    found.append((split, self.root, stems))
-                    break
-        if not found:
-            raise DatasetLayoutError(
-                'no split found (expected ImageSets/Main/{train,val,test}.txt or train/Annotations, ...)',
-                file=self.root,
+        try:
+            layout = detect_layout(
+                self.root, 'pascal', is_categorized=self.is_categorized, images_dir=self.options.get('images_dir')
             )
-        return found
-
-    @staticmethod
-    def _require(folder: Path) -> None:
-        if not (folder / 'Annotations').is_dir():
-            raise DatasetLayoutError('required folder "Annotations" does not exist', file=folder / 'Annotations')
+        except DatasetLayoutError as error:
+            if 'found no' in error.reason:
+                raise DatasetLayoutError(
+                    'required folder "Annotations" does not exist', file=self.root / 'Annotations'
+                ) from None
+            raise
+        self._names = layout.names
+        return layout.parts
 
     def class_names(self) -> list[str] | None:
         given = self.options.get('class_names')
@@ -92,40 +81,57 @@ class VOCReader(Reader):
         path = self.root / 'labelmap.txt'
         return read_labelmap(path) if path.is_file() else None
 
+    @staticmethod
+    def _stems(part: Part) -> list[str]:
+        if part.listing is not None:
+            text = part.listing.read_text(encoding='utf-8')
+            return [line.split()[0] for line in text.splitlines() if line.strip()]
+        names = os.listdir(part.annotations) if part.annotations.is_dir() else []
+        return sorted(n[:-4] for n in names if n.lower().endswith('.xml'))
+
     def count(self) -> int:
-        total = 0
-        for _, folder, stems in self._roots():
-            total += (
-                len(stems)
-                if stems is not None
-                else sum(1 for n in os.listdir(folder / 'Annotations') if n.endswith('.xml'))
-            )
-        return total
+        return sum(len(self._stems(part)) for part in self._roots())
 
     def items(self) -> Iterator[Item]:
-        for split, folder, stems in self._roots():
-            image_dir = next((folder / d for d in _IMAGE_DIRS if (folder / d).is_dir()), folder / 'JPEGImages')
+        names = UniqueNames(self.report)
+        for part in self._roots():
+            image_dir = next((d for d in part.images if d.is_dir()), part.images[0])
             images = list_images(image_dir)
-            annotations = folder / 'Annotations'
-            if stems is None:
-                stems = sorted(n[:-4] for n in os.listdir(annotations) if n.endswith('.xml'))
-            for stem in stems:
+            annotations = part.annotations
+            listing = {n.lower(): n for n in os.listdir(annotations)} if annotations.is_dir() else {}
+            for stem in self._stems(part):
                 try:
-                    xml_path = safe_join(annotations, f'{stem}.xml', file=annotations)
-                    yield self.parse(xml_path, split, image_dir, images)
+                    xml_name = listing.get(f'{stem}.xml'.lower(), f'{stem}.xml')
+                    xml_path = safe_join(annotations, xml_name, file=annotations)
+                    item = self.parse(xml_path, part.split, image_dir, images)
                 except ConverterError as error:
                     self.problem(error, item=stem)
+                    continue
+                if item.image is None:
+                    item.looked_in = tuple(str(d / (item.image_name or f'{stem}.jpg')) for d in part.images)
+                item.name = names.name(part.split, item.name, Path(part.annotations.name) / stem, item.source)
+                yield item
 
     def parse(self, path: Path, split: str, image_dir: Path, images: dict[str, str]) -> Item:
         try:
             data = path.read_bytes()
         except OSError as error:
             raise DatasetFormatError(f'cannot read annotation ({error.strerror})', file=path) from None
-        return parse_voc_xml(data, path, split, image_dir, images)
+        notes: list[str] = []
+        item = parse_voc_xml(data, path, split, image_dir, images, notes)
+        for message in notes:
+            self.report.changed(message, item=item.name, file=str(path))
+        return item
 
 
-def parse_voc_xml(data: bytes, path: Path, split: str, image_dir: Path, images: dict[str, str]) -> Item:
-    """One VOC annotation file as an :class:`Item`; :class:`DatasetFormatError` names file and line."""
+def parse_voc_xml(
+    data: bytes, path: Path, split: str, image_dir: Path, images: dict[str, str], notes: list[str] | None = None
+) -> Item:
+    """One VOC annotation file as an :class:`Item`; :class:`DatasetFormatError` names file and line.
+
+    ``<actions>`` become the object's ``actions`` attribute (the names set to 1); each ``<part>``
+    becomes a box of its own with ``part_of`` (the object's label and index), noted in ``notes``.
+    """
     try:
         root = ET.fromstring(data)
     except ET.ParseError as error:
@@ -152,17 +158,7 @@ def parse_voc_xml(data: bytes, path: Path, split: str, image_dir: Path, images: 
         name = (obj.findtext('name') or '').strip()
         if not name:
             raise DatasetFormatError('object has no <name>', file=path, key=where)
-        box = obj.find('bndbox')
-        if box is None:
-            raise DatasetFormatError('object has no <bndbox>', file=path, key=where)
-        try:
-            xmin, ymin, xmax, ymax = (float(box.findtext(k) or 'nan') for k in ('xmin', 'ymin', 'xmax', 'ymax'))
-        except ValueError:
-            raise DatasetFormatError('<bndbox> values must be numbers', file=path, key=where) from None
-        if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)):
-            raise DatasetFormatError('<bndbox> values must be finite numbers', file=path, key=where)
-        if not (xmax >= xmin and ymax >= ymin):
-            raise DatasetFormatError('<bndbox> needs xmin <= xmax and ymin <= ymax', file=path, key=where)
+        xmin, ymin, xmax, ymax = _bndbox_values(obj, path, where)
         attrs: dict[str, Any] = {}
         for flag in FLAGS:
             text = (obj.findtext(flag) or '').strip()
@@ -175,8 +171,37 @@ def parse_voc_xml(data: bytes, path: Path, split: str, image_dir: Path, images: 
             attr_name = attribute.findtext('name')
             if attr_name:
                 attrs[attr_name] = _attr_value(attribute.findtext('value') or '')
+        actions = obj.find('actions')
+        if actions is not None:
+            attrs['actions'] = [child.tag for child in actions if (child.text or '').strip() in ('1', 'true')]
         item.annotations.append(Box(name, xmin - 1, ymin - 1, xmax - xmin + 1, ymax - ymin + 1, attrs))
+        for part_index, part in enumerate(obj.iterfind('part')):
+            part_name = (part.findtext('name') or '').strip()
+            if not part_name:
+                raise DatasetFormatError('part has no <name>', file=path, key=f'{where}.part[{part_index}]')
+            pxmin, pymin, pxmax, pymax = _bndbox_values(part, path, f'{where}.part[{part_index}]')
+            part_attrs = {'part_of': name, 'part_of_object': index}
+            item.annotations.append(
+                Box(part_name, pxmin - 1, pymin - 1, pxmax - pxmin + 1, pymax - pymin + 1, part_attrs)
+            )
+            if notes is not None:
+                notes.append(f'<part> {part_name!r} of {where} ({name}) kept as a box with attribute part_of')
     return item
+
+
+def _bndbox_values(element: ET.Element, path: Path, where: str) -> tuple[float, float, float, float]:
+    box = element.find('bndbox')
+    if box is None:
+        raise DatasetFormatError('object has no <bndbox>', file=path, key=where)
+    try:
+        xmin, ymin, xmax, ymax = (float(box.findtext(k) or 'nan') for k in ('xmin', 'ymin', 'xmax', 'ymax'))
+    except ValueError:
+        raise DatasetFormatError('<bndbox> values must be numbers', file=path, key=where) from None
+    if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)):
+        raise DatasetFormatError('<bndbox> values must be finite numbers', file=path, key=where)
+    if not (xmax >= xmin and ymax >= ymin):
+        raise DatasetFormatError('<bndbox> needs xmin <= xmax and ymin <= ymax', file=path, key=where)
+    return xmin, ymin, xmax, ymax
 
 
 _DEFAULT_FLAGS = '\t\t<pose>Unspecified</pose>\n' + ''.join(f'\t\t<{flag}>0</{flag}>\n' for flag in FLAGS)

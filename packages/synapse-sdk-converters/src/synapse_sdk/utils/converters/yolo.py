@@ -15,9 +15,10 @@ from typing import Any
 import yaml
 
 from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters.detect import Layout, Part, detect_layout, labels_dir_for, read_yaml, resolve_listed
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 from synapse_sdk.utils.converters.imagesize import image_size
-from synapse_sdk.utils.converters.layout import SPLIT_ALIASES, list_images, place_image, safe_join
+from synapse_sdk.utils.converters.layout import place_image
 from synapse_sdk.utils.converters.lossy import Losses
 from synapse_sdk.utils.converters.model import (
     Annotation,
@@ -27,6 +28,7 @@ from synapse_sdk.utils.converters.model import (
     Keypoints,
     Polygon,
 )
+from synapse_sdk.utils.converters.names import UniqueNames, walk_images
 from synapse_sdk.utils.converters.numbers import bounds
 
 YAML_NAMES = ('dataset.yaml', 'data.yaml')
@@ -39,11 +41,24 @@ def _clip01(value: float) -> float:
 
 
 class YOLOReader(Reader):
+    """Reads every YOLO layout :func:`detect_layout` knows: Ultralytics ``data.yaml`` (folders, image
+    lists), Roboflow, Darknet ``obj.data``, plain ``images/`` + ``labels/``; images in sub-folders too."""
+
     def __init__(self, root: Path, **kwargs: Any) -> None:
         super().__init__(root, **kwargs)
         if not root.is_dir():
             raise DatasetLayoutError('dataset folder does not exist', file=root)
-        self.config, self.config_file = self._load_config()
+        self._layout_error: DatasetLayoutError | None = None
+        try:
+            self.layout = detect_layout(
+                root, 'yolo', is_categorized=self.is_categorized, images_dir=self.options.get('images_dir')
+            )
+        except DatasetLayoutError as error:  # raised when the items are asked for, as before
+            self._layout_error = error
+            self.layout = Layout('yolo', '', root)
+        config = self.layout.config
+        self.config: dict[str, Any] = read_yaml(config) if config and config.suffix in ('.yaml', '.yml') else {}
+        self.config_file = config
         self.names = self._names()
         kpt = self.config.get('kpt_shape')
         self.kpt_shape: tuple[int, int] | None = None
@@ -56,34 +71,12 @@ class YOLOReader(Reader):
                 if isinstance(key, int) and isinstance(value, list):
                     self.kpt_names[key] = [str(v) for v in value]
 
-    def _load_config(self) -> tuple[dict[str, Any], Path | None]:
-        for name in YAML_NAMES:
-            path = self.root / name
-            if path.is_file():
-                try:
-                    data = yaml.safe_load(path.read_text(encoding='utf-8'))
-                except yaml.YAMLError as error:
-                    mark = getattr(error, 'problem_mark', None)
-                    raise DatasetFormatError(
-                        f'invalid YAML: {error}', file=path, line=None if mark is None else mark.line + 1
-                    ) from None
-                if not isinstance(data, dict):
-                    raise DatasetFormatError('dataset YAML must be a mapping', file=path)
-                return data, path
-        return {}, None
-
     def _names(self) -> list[str] | None:
         given = self.options.get('class_names')
         if given:
             return [str(n) for n in given]
-        names = self.config.get('names')
-        if isinstance(names, dict):
-            try:
-                return [str(names[i]) for i in sorted(int(k) for k in names)]
-            except (KeyError, ValueError):
-                raise DatasetFormatError('"names" keys must be 0..N-1', file=self.config_file) from None
-        if isinstance(names, list):
-            return [str(n) for n in names]
+        if self.layout.names is not None:
+            return self.layout.names
         classes = self.root / 'classes.txt'
         if classes.is_file():
             return [line.strip() for line in classes.read_text(encoding='utf-8').splitlines() if line.strip()]
@@ -92,65 +85,75 @@ class YOLOReader(Reader):
     def class_names(self) -> list[str] | None:
         return self.names
 
-    def _folders(self) -> list[tuple[str, Path, Path]]:
-        found: list[tuple[str, Path, Path]] = []
-        base = self.root
-        if self.is_categorized:
-            for split, aliases in SPLIT_ALIASES.items():
-                images = self._yaml_dir(_YAML_SPLIT_KEYS[split])
-                candidates: list[Path] = [images] if images else []
-                for alias in aliases:
-                    candidates += [base / alias / 'images', base / 'images' / alias]
-                for candidate in candidates:
-                    if candidate.is_dir():
-                        found.append((split, candidate, _labels_dir(candidate)))
-                        break
-            if not found:
-                raise DatasetLayoutError(
-                    'no split folders found (expected train/images, valid/images, ... or images/train, ...)', file=base
-                )
-            return found
-        flat: list[Path | None] = [self._yaml_dir('train'), base / 'images', base / 'img', base / 'imgs']
-        for option in flat:
-            if option is not None and option.is_dir():
-                return [('', option, _labels_dir(option))]
-        raise DatasetLayoutError('required folder "images" does not exist', file=base / 'images')
-
-    def _yaml_dir(self, key: str) -> Path | None:
-        value = self.config.get(key)
-        if not isinstance(value, str):
-            return None
-        try:
-            return safe_join(self.root, value.strip('./') or '.', file=self.config_file)
-        except ConverterError:
-            return None
+    def _parts(self) -> list[Part]:
+        if self._layout_error is not None:
+            raise self._layout_error
+        return self.layout.parts
 
     def count(self) -> int:
-        return sum(len(list_images(images)) for _, images, _ in self._folders())
+        return sum(len(self._images(part)) for part in self._parts())
+
+    def _images(self, part: Part) -> list[Path]:
+        if part.listing is None:
+            return walk_images(part.images[0])
+        try:
+            lines = part.listing.read_text(encoding='utf-8').splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise DatasetFormatError(f'cannot read image list ({error})', file=part.listing) from None
+        return [resolve_listed(self.root, part.listing, line) for line in lines if line.strip()]
 
     def items(self) -> Iterator[Item]:
-        for split, images_dir, labels_dir in self._folders():
-            images = list_images(images_dir)
-            labels = {n[:-4] for n in os.listdir(labels_dir) if n.endswith('.txt')} if labels_dir.is_dir() else set()
-            for stem in sorted(images):
-                image = images_dir / images[stem]
-                label_file = labels_dir / f'{stem}.txt'
+        names = UniqueNames(self.report)
+        for part in self._parts():
+            yield from self._part_items(part, names)
+
+    def _part_items(self, part: Part, names: UniqueNames) -> Iterator[Item]:
+        split = part.split
+        listings: dict[str, set[str]] = {}
+        used: set[str] = set()
+        images_dir = str(part.images[0])
+        cut = len(images_dir) + 1
+        for image in self._images(part):
+            text_path = str(image)
+            if part.listing is None:
+                rel = os.path.splitext(text_path[cut:])[0]
+                label_path = os.path.join(str(part.annotations), rel + '.txt')
+            else:
+                rel = image.stem
+                label_path = os.path.splitext(str(labels_dir_for(image.parent) / image.name))[0] + '.txt'
+            folder, label_name = os.path.split(label_path)
+            listing = listings.get(folder)
+            if listing is None:
                 try:
-                    width, height = image_size(image)
-                    text = label_file.read_text(encoding='utf-8') if stem in labels else ''
-                except ConverterError as error:
-                    self.problem(error, item=stem)
-                    continue
-                except (OSError, UnicodeDecodeError) as error:
-                    self.problem(DatasetFormatError(f'cannot read label file ({error})', file=label_file), item=stem)
-                    continue
-                item = Item(stem, split, image, width, height, source=str(label_file))
-                item.annotations = self.parse(text, label_file, width, height)
-                yield item
-            for orphan in sorted(labels - images.keys()):
-                self.problem(
-                    DatasetLayoutError('label file has no image', file=labels_dir / f'{orphan}.txt'), item=orphan
-                )
+                    listing = listings[folder] = {n for n in os.listdir(folder) if n.endswith('.txt')}
+                except OSError:
+                    listing = listings[folder] = set()
+            label_file = Path(label_path)
+            stem = image.stem
+            try:
+                if not image.is_file() and part.listing is not None:
+                    raise DatasetLayoutError('image named in the image list does not exist', file=image)
+                width, height = image_size(image)
+                has_label = label_name in listing
+                text = label_file.read_text(encoding='utf-8') if has_label else ''
+            except ConverterError as error:
+                self.problem(error, item=stem)
+                continue
+            except (OSError, UnicodeDecodeError) as error:
+                self.problem(DatasetFormatError(f'cannot read label file ({error})', file=label_file), item=stem)
+                continue
+            if has_label:
+                used.add(label_path)
+            name = names.name(split, stem, rel, str(image))
+            item = Item(name, split, image, width, height, source=str(label_file))
+            item.annotations = self.parse(text, label_file, width, height)
+            yield item
+        if part.listing is None:  # label files without an image (in the folders listed)
+            for folder, listing in listings.items():
+                for label_name in sorted(listing):
+                    path = os.path.join(folder, label_name)
+                    if path not in used and label_name != 'classes.txt':
+                        self.problem(DatasetLayoutError('label file has no image', file=path), item=label_name[:-4])
 
     def parse(self, text: str, file: Path, width: int, height: int) -> list[Annotation]:
         """Parse one label file's text; bad lines are reported (or raised in strict mode)."""
@@ -201,7 +204,11 @@ class YOLOReader(Reader):
             return self._pose(label, cls, clipped, values, width, height)
         if count == 4:
             cx, cy, w, h = clipped
-            return Box(label, (cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height)
+            x0, y0 = (cx - w / 2) * width, (cy - h / 2) * height
+            x1, y1 = x0 + w * width, y0 + h * height
+            if x0 < 0 or y0 < 0 or x1 > width or y1 > height:  # a hair outside from 6-decimal rounding: clip
+                x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, float(width)), min(y1, float(height))
+            return Box(label, x0, y0, x1 - x0, y1 - y0)
         if count >= 6 and count % 2 == 0:
             return Polygon(label, [(clipped[i] * width, clipped[i + 1] * height) for i in range(0, count, 2)])
         expected = 'an even count >= 6 (polygon)'
@@ -226,15 +233,6 @@ class YOLOReader(Reader):
 def _box_row(cid: int, x0: float, y0: float, x1: float, y1: float, width: int, height: int) -> str:
     cx, cy = (x0 + x1) / 2 / width, (y0 + y1) / 2 / height
     return f'{cid} {cx:.6f} {cy:.6f} {(x1 - x0) / width:.6f} {(y1 - y0) / height:.6f}'
-
-
-def _labels_dir(images: Path) -> Path:
-    parts = list(images.parts)
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] == 'images':
-            parts[i] = 'labels'
-            return Path(*parts)
-    return images.parent / 'labels'
 
 
 class YOLOWriter(Writer):

@@ -1,0 +1,64 @@
+"""Item names that stay unique inside a split, and images found in nested sub-folders.
+
+Real datasets keep images in sub-folders (``images/train/cam1/0001.jpg``) and reuse a stem in two
+folders (``cam1/0001.jpg``, ``cam2/0001.jpg``). Both are kept: the second gets a name built from its
+sub-folder (``cam2_0001``), and the rename is reported.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from synapse_sdk.utils.converters.layout import IMAGE_EXTENSIONS
+from synapse_sdk.utils.converters.report import Report
+
+_IMAGE_EXT = frozenset(IMAGE_EXTENSIONS)
+
+
+def walk_images(folder: Path) -> list[Path]:
+    """Every image under ``folder``, sub-folders included, sorted by relative path (hidden folders skipped)."""
+    found: list[Path] = []
+    stack = [str(folder)]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if entry.is_dir():
+                if not name.startswith('.'):
+                    stack.append(entry.path)
+            elif os.path.splitext(name)[1].lower() in _IMAGE_EXT:
+                found.append(Path(entry.path))
+    base = len(str(folder)) + 1
+    found.sort(key=lambda p: str(p)[base:])
+    return found
+
+
+class UniqueNames:
+    """Hands out one item name per image of a split; a repeated stem gets its sub-folder as prefix."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self._seen: dict[str, set[str]] = {}
+
+    def name(self, split: str, stem: str, relative: str | Path, file: str | None = None) -> str:
+        seen = self._seen.setdefault(split, set())
+        if stem not in seen:
+            seen.add(stem)
+            return stem
+        rel = Path(relative)
+        parent = '_'.join(rel.parent.parts) if rel.parent.parts else 'dup'
+        candidate = f'{parent}_{stem}'
+        count = 2
+        while candidate in seen:
+            candidate = f'{parent}_{stem}_{count}'
+            count += 1
+        seen.add(candidate)
+        self.report.changed(
+            f'another image of this split is also named {stem!r}; written as {candidate!r}', item=candidate, file=file
+        )
+        return candidate
