@@ -22,7 +22,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.core.errors import ArchiveError
+from synapse_sdk.core.errors import ArchiveError, MissingFileError
 from synapse_sdk.plugins.errors import PluginError
 from synapse_sdk.utils.file import ArchiveFilter, calculate_checksum, git_files
 from synapse_sdk.utils.file.archive import DEFAULT_EXCLUDES
@@ -87,7 +87,7 @@ def plugin_files(source: str | os.PathLike[str], *, use_git: bool = True) -> lis
     """Relative paths that go into the plugin archive, sorted."""
     src = Path(source)
     if not src.is_dir():
-        raise FileNotFoundError(f'plugin folder {src} does not exist')
+        raise MissingFileError(f'plugin folder {src} does not exist', details={'path': str(src)})
     synapseignore = ArchiveFilter.from_patterns(exclude=ignore_patterns(src))
     if use_git and shutil.which('git'):
         try:

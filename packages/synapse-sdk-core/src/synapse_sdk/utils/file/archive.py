@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from synapse_sdk.core.errors import ArchiveError
+from synapse_sdk.core.errors import ArchiveError, MissingFileError
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -108,7 +108,7 @@ def _walk(source: Path, archive_filter: ArchiveFilter) -> Iterator[tuple[Path, s
 def _check_source(source: str | os.PathLike[str]) -> Path:
     src = Path(source)
     if not src.exists():
-        raise FileNotFoundError(f'archive source {src} does not exist')
+        raise MissingFileError(f'archive source {src} does not exist', details={'path': str(src)})
     if not src.is_dir():
         raise NotADirectoryError(f'archive source {src} is not a folder')
     return src
