@@ -149,7 +149,7 @@ def test_plugins_datasets_without_the_converters_says_what_to_install() -> None:
         'try:\n    import synapse_sdk.plugins.datasets\nexcept ImportError as e:\n    print(type(e).__name__, e)'
     )
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
-    assert out.startswith('MissingDependencyError') and 'pip install "synapse-sdk' in out
+    assert out.startswith('MissingDependencyError') and 'pip install synapse-sdk-converters' in out
 
 
 def test_importing_plugins_does_not_import_the_converters() -> None:

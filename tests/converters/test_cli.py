@@ -57,11 +57,15 @@ def test_preview_draws_annotations(dm_flat: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ['dataset', 'preview', '--format', 'dm_v2', str(dm_flat), str(tmp_path / 'pv')])
     assert result.exit_code == 0, result.output
     files = sorted((tmp_path / 'pv').glob('*.png'))
-    assert [f.name for f in files] == ['a1.png', 'b1.png']
+    assert [f.name for f in files] == ['a1.png', 'b1.png', 'contact_sheet.png']
     with Image.open(files[0]) as drawn, Image.open(dm_flat / 'original_files' / 'a1.jpg') as original:
+        # small images are upscaled to a legible size (nearest neighbour: pixels stay crisp)
+        scale = drawn.width / original.width
+        assert max(drawn.size) == 480 and scale > 1
+        plain = original.convert('RGB')
         # the car box outline (x 10..30, y 5) is drawn over the plain background
-        assert drawn.getpixel((20, 5)) != original.convert('RGB').getpixel((20, 5))
-        assert drawn.getpixel((60, 2)) == original.convert('RGB').getpixel((60, 2))
+        assert drawn.getpixel((round(20 * scale), round(5 * scale))) != plain.getpixel((20, 5))
+        assert drawn.getpixel((round(60 * scale), round(2 * scale))) == plain.getpixel((60, 2))
 
 
 def test_help_lists_the_dataset_commands() -> None:

@@ -50,6 +50,18 @@ class NotFoundError(SynapseError, LookupError):
     """A named thing (action, provider, format, record) does not exist."""
 
 
+class MissingFileError(NotFoundError, FileNotFoundError):
+    """A local file or folder the SDK was asked to read does not exist.
+
+    One type for this on every backend and path, and both ``except NotFoundError`` and
+    ``except FileNotFoundError`` catch it.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> MissingFileError:
+        # OSError's instance layout needs its own __new__ (also when unpickled by _rebuild).
+        return FileNotFoundError.__new__(cls, *args)
+
+
 class MissingDependencyError(SynapseError, ImportError):
     """An optional distribution or library is not installed; the message has the install command."""
 

@@ -22,7 +22,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.core.errors import ArchiveError
+from synapse_sdk.core.errors import ArchiveError, MissingFileError
 from synapse_sdk.core.packing import DEFAULT_EXCLUDES, PackPlan, Skipped, plan_folder
 from synapse_sdk.core.secrets import MASK, is_secret, redact_mapping
 from synapse_sdk.plugins.errors import PluginError
@@ -79,7 +79,7 @@ def plan_plugin(source: str | os.PathLike[str], *, use_git: bool = True) -> Pack
     """
     src = Path(source)
     if not src.is_dir():
-        raise FileNotFoundError(f'plugin folder {src} does not exist')
+        raise MissingFileError(f'plugin folder {src} does not exist', details={'path': str(src)})
     if use_git and shutil.which('git'):
         try:
             return plan_folder(src, use_git=True)

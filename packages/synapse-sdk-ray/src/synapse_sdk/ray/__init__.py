@@ -8,6 +8,20 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from synapse_sdk.ray.errors import (  # light: no Ray import
+    ActionTimeoutError,
+    AddressError,
+    ClusterUnreachableError,
+    EnvironmentSetupError,
+    JobFailedError,
+    JobNotFoundError,
+    JobStoppedError,
+    JobTimeoutError,
+    RemoteError,
+    ResourceUnavailableError,
+    WorkerCrashedError,
+)
+
 if TYPE_CHECKING:
     from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
     from synapse_sdk.ray.secrets import Secret
@@ -20,7 +34,23 @@ _LAZY = {
     'Secret': 'synapse_sdk.ray.secrets',
 }
 
-__all__ = ['RayActorExecutor', 'RayJobsApiExecutor', 'RayTaskExecutor', 'Secret']
+__all__ = [
+    'ActionTimeoutError',
+    'AddressError',
+    'ClusterUnreachableError',
+    'EnvironmentSetupError',
+    'JobFailedError',
+    'JobNotFoundError',
+    'JobStoppedError',
+    'JobTimeoutError',
+    'RayActorExecutor',
+    'RayJobsApiExecutor',
+    'RayTaskExecutor',
+    'RemoteError',
+    'ResourceUnavailableError',
+    'Secret',
+    'WorkerCrashedError',
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -113,29 +113,30 @@ def preview_dataset(
     images_dir: str | os.PathLike[str] | None = None,
     limit: int = 8,
     max_size: int = 1024,
+    min_size: int = 480,
 ) -> list[Path]:
-    """Draw the annotations of the first ``limit`` images onto copies of them; return the files written."""
-    from PIL import Image, ImageDraw
+    """Draw the annotations of the first ``limit`` images, each legible, plus ``contact_sheet.png``.
+
+    Returns the files written: one PNG per image, then the contact sheet of all of them.
+    """
+    from synapse_sdk.utils.converters.preview import contact_sheet, render
 
     report = Report()
     _, reader = _reader(fmt, path, is_categorized, report, images_dir)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    pictures = []
     for item in _with_images(reader.items(), limit):
-        assert item.image is not None
-        with Image.open(item.image) as source:
-            image = source.convert('RGB')
-        width = image.width
-        scale = min(1.0, max_size / max(image.size))
-        if scale < 1.0:
-            image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
-        draw = ImageDraw.Draw(image, 'RGBA')
-        for ann in item.annotations:
-            _draw(draw, ann, scale, width)
+        image = render(item, min_side=min_size, max_side=max_size)
         name = f'{item.split}_{item.name}.png' if item.split else f'{item.name}.png'
         image.save(target / name)
         written.append(target / name)
+        pictures.append((image, name.removesuffix('.png')))
+    if pictures:
+        sheet = contact_sheet([p for p, _ in pictures], [t for _, t in pictures])
+        sheet.save(target / 'contact_sheet.png')
+        written.append(target / 'contact_sheet.png')
     return written
 
 
@@ -147,36 +148,3 @@ def _with_images(items: Iterator[Item], limit: int) -> Iterator[Item]:
         if item.image is not None and item.image.is_file():
             count += 1
             yield item
-
-
-_PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240)]
-
-
-def _colour(label: str) -> tuple[int, int, int]:
-    return _PALETTE[sum(label.encode()) % len(_PALETTE)]
-
-
-def _draw(draw: Any, ann: Any, scale: float, width: int) -> None:
-    label = getattr(ann, 'label', '')
-    colour = _colour(label)
-    box = (ann.x, ann.y, ann.w, ann.h) if isinstance(ann, Box) else ann.box if isinstance(ann, Keypoints) else None
-    if box is not None:
-        x, y, w, h = box
-        draw.rectangle([x * scale, y * scale, (x + w) * scale, (y + h) * scale], outline=colour, width=2)
-        draw.text((x * scale + 2, y * scale + 1), label, fill=colour)
-    if isinstance(ann, (Polygon, Polyline)) and len(ann.points) >= 2:
-        points = [(x * scale, y * scale) for x, y in ann.points]
-        if isinstance(ann, Polygon):
-            draw.polygon(points, outline=colour, fill=(*colour, 60))
-        else:
-            draw.line(points, fill=colour, width=2)
-        draw.text(points[0], label, fill=colour)
-    if isinstance(ann, Keypoints):
-        for p in ann.points:
-            if p.v > 0:
-                r = 3
-                draw.ellipse([p.x * scale - r, p.y * scale - r, p.x * scale + r, p.y * scale + r], fill=colour)
-    if isinstance(ann, Mask) and ann.pixels:
-        draw.point([((p % width) * scale, (p // width) * scale) for p in ann.pixels], fill=(*colour, 140))
-    if isinstance(ann, Point):
-        draw.ellipse([ann.x * scale - 3, ann.y * scale - 3, ann.x * scale + 3, ann.y * scale + 3], fill=colour)

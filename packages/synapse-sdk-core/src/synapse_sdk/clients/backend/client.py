@@ -10,7 +10,7 @@ from typing import Any
 from synapse_sdk.clients.backend.http import HttpSession, Multipart, Response, RetryPolicy, file_slices
 from synapse_sdk.clients.protocol import PathLike, Record, UnsupportedOperationError
 from synapse_sdk.core.credentials import redact
-from synapse_sdk.core.errors import ClientError
+from synapse_sdk.core.errors import ClientError, MissingFileError
 from synapse_sdk.core.secrets import redact_url
 from synapse_sdk.utils.file import calculate_checksum, create_archive
 
@@ -212,7 +212,7 @@ class BackendClient:
         """Upload the weights (a folder is zipped) in chunks, then register the model with them."""
         source = Path(file)
         if not source.exists():
-            raise FileNotFoundError(f'model file {source} does not exist')
+            raise MissingFileError(f'model file {source} does not exist', details={'path': str(source)})
         with tempfile.TemporaryDirectory(prefix='synapse-model-') as tmp:
             if source.is_dir():
                 source = create_archive(source, Path(tmp) / f'{source.name}.zip')

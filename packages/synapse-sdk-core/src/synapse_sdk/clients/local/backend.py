@@ -24,7 +24,7 @@ from synapse_sdk.clients.local.scan import is_categorized, scan_dataset
 from synapse_sdk.clients.local.store import FileStore, LocalFileStore, file_url_path, open_store
 from synapse_sdk.clients.protocol import PathLike, Record
 from synapse_sdk.core.credentials import synapse_home
-from synapse_sdk.core.errors import ConfigError, NotFoundError
+from synapse_sdk.core.errors import ConfigError, MissingFileError, NotFoundError
 from synapse_sdk.core.lazy import import_optional
 from synapse_sdk.utils.file import calculate_checksum, create_archive, extract_archive
 
@@ -286,7 +286,7 @@ class LocalBackend:
         """Upload ``file`` (a folder is zipped first) and register it as a model."""
         source = Path(file)
         if not source.exists():
-            raise NotFoundError(f'model file {source} does not exist', details={'path': str(source)})
+            raise MissingFileError(f'model file {source} does not exist', details={'path': str(source)})
         with tempfile.TemporaryDirectory(prefix='synapse-model-') as tmp:
             if source.is_dir():
                 source = create_archive(source, Path(tmp) / f'{source.name}.zip')

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from synapse_sdk.core.errors import ArchiveError
+from synapse_sdk.core.errors import ArchiveError, MissingFileError
 from synapse_sdk.core.packing import DEFAULT_EXCLUDES, PackPlan, SecretFileError, Skipped, git_candidates, plan_folder
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def _report_skipped(plan: PackPlan) -> None:
 def _check_source(source: str | os.PathLike[str]) -> Path:
     src = Path(source)
     if not src.exists():
-        raise FileNotFoundError(f'archive source {src} does not exist')
+        raise MissingFileError(f'archive source {src} does not exist', details={'path': str(src)})
     if not src.is_dir():
         raise NotADirectoryError(f'archive source {src} is not a folder')
     return src

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from synapse_sdk.core.errors import ConfigError
+from synapse_sdk.core.errors import ConfigError, MissingFileError
 from synapse_sdk.i18n import LogMessageCode
 from synapse_sdk.plugins.actions.base import CategoryAction, P
 from synapse_sdk.plugins.actions.datasets import DatasetInfo, convert_dataset, materialise_units, normalise_format
@@ -102,7 +102,10 @@ class BaseTrainAction(CategoryAction[P]):
         """
         source = Path(path)
         if not source.exists():
-            raise FileNotFoundError(f'create_model(): {source} does not exist; pass the trained weights file or folder')
+            raise MissingFileError(
+                f'create_model(): {source} does not exist; pass the trained weights file or folder',
+                details={'path': str(source)},
+            )
         name = str(meta.pop('name', None) or self.param('name') or f'{self.action_name or "train"}-model')
         self.log_message(LogMessageCode.MODEL_UPLOAD_STARTED, name=name)
         self.set_progress(0, 1, self.progress.MODEL_UPLOAD)

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from synapse_sdk.clients.protocol import BackendProtocol
-from synapse_sdk.core.errors import NotFoundError
+from synapse_sdk.core.errors import MissingFileError, NotFoundError
 from synapse_sdk.i18n import LogLevel, LogMessageCode
 from synapse_sdk.plugins.actions.base import CategoryAction, P
 from synapse_sdk.plugins.actions.datasets import resolve_storage
@@ -263,7 +263,7 @@ class CollectFilesStep(UploadStep):
     def execute(self, context: UploadContext) -> Any:
         root = Path(context.params.path).expanduser()
         if not root.is_dir():
-            raise FileNotFoundError(f'upload folder {root} does not exist')
+            raise MissingFileError(f'upload folder {root} does not exist', details={'path': str(root)})
         groups: dict[tuple[str, str], dict[str, Path]] = {}
         for file in sorted(p for p in root.rglob('*') if p.is_file() and not p.name.startswith('.')):
             relative = file.relative_to(root)
@@ -272,7 +272,7 @@ class CollectFilesStep(UploadStep):
             groups.setdefault((split, file.stem), {})[spec] = file
             context.source_files.append(file)
         if not groups:
-            raise FileNotFoundError(f'no files to upload in {root}')
+            raise MissingFileError(f'no files to upload in {root}', details={'path': str(root)})
         context.organized = [
             {'name': stem, 'split': split or None, 'files': files} for (split, stem), files in sorted(groups.items())
         ]
