@@ -7,6 +7,7 @@ from synapse_sdk.core.errors import (
     CredentialsError,
     MissingDependencyError,
     NotFoundError,
+    ParseError,
     SynapseError,
 )
 from synapse_sdk.core.registry import DuplicateNameError, Registry, RegistryEntry
@@ -20,6 +21,7 @@ __all__ = [
     'DuplicateNameError',
     'MissingDependencyError',
     'NotFoundError',
+    'ParseError',
     'Registry',
     'RegistryEntry',
     'SynapseError',
