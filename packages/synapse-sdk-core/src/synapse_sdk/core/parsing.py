@@ -132,7 +132,7 @@ class NestingGuard:
         self.name = name
         self.limit = limit_depth(limit)
         self._carry = b''  # what continues in the next block: an open string, a cut escape
-        self._open = b''  # brackets still open (and unmatched closers before them)
+        self._open = b''  # brackets still open at the end of the last block
 
     def feed(self, block: bytes) -> None:
         data = (self._carry + block).replace(b'\\\\', b'')  # escaped backslashes first, like a parser
@@ -155,18 +155,21 @@ class NestingGuard:
 
     def _strip(self, brackets: bytes) -> None:
         nested = self._open + brackets
+        still_open = max(nested.count(b'[') - nested.count(b']'), 0)
+        # Closing what is still open cannot deepen anything, and makes every level a matched pair.
+        closed = nested + b']' * still_open
         for _ in range(self.limit):
-            if b'[]' not in nested:
+            if b'[]' not in closed:
                 break
-            nested = nested.replace(b'[]', b'')
-        if b'[]' in nested or nested.count(b'[') > self.limit:
+            closed = closed.replace(b'[]', b'')
+        if b'[]' in closed or closed.count(b'[') > self.limit:
             raise ParseError(
                 f'{self.name}: arrays/objects nested deeper than {self.limit} levels; '
                 f'set {ENV_MAX_DEPTH} to raise the limit',
                 path=self.name,
                 details={'limit': self.limit},
             )
-        self._open = nested
+        self._open = b'[' * still_open
 
 
 def check_json_depth(data: bytes, name: str, limit: int | None = None) -> None:
@@ -253,7 +256,7 @@ def _bounded_loader(yaml: Any) -> type[Any]:
     if _LOADER is not None:
         return _LOADER
 
-    class BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc, name-defined]
+    class BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]
         depth_limit = DEFAULT_MAX_DEPTH
         source = '<input>'
         _depth = 0
