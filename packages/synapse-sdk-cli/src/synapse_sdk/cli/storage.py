@@ -6,7 +6,6 @@ Storage libraries load inside the commands, so ``synapse --help`` stays light.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,16 +21,14 @@ CONFIG_HELP = 'JSON file with {"provider": ..., "configuration": {...}}.'
 
 
 def _storage(config_file: Path) -> Any:
+    from synapse_sdk.core.errors import ParseError
+    from synapse_sdk.core.parsing import load_json
     from synapse_sdk.utils.storage import get_storage  # without synapse-sdk-storage: the install hint
 
     try:
-        text = config_file.read_text(encoding='utf-8')
-    except OSError as error:
-        raise fail(f'cannot read the storage configuration {str(config_file)!r}: {error.strerror}') from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise fail(f'{config_file} is not valid JSON (line {error.lineno}, column {error.colno})') from None
+        config = load_json(config_file)
+    except ParseError as error:
+        raise fail(f'cannot read the storage configuration: {error.message}') from None
     return get_storage(config)
 
 

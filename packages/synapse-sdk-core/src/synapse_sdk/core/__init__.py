@@ -8,6 +8,7 @@ from synapse_sdk.core.errors import (
     MissingDependencyError,
     MissingFileError,
     NotFoundError,
+    ParseError,
     SynapseError,
     SynapseWarning,
 )
@@ -23,6 +24,7 @@ __all__ = [
     'MissingDependencyError',
     'MissingFileError',
     'NotFoundError',
+    'ParseError',
     'Registry',
     'RegistryEntry',
     'SynapseError',

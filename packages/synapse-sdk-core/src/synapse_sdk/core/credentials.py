@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from synapse_sdk.core.atomic import atomic_write
-from synapse_sdk.core.errors import CredentialsError
+from synapse_sdk.core.errors import CredentialsError, ParseError
+from synapse_sdk.core.parsing import load_json
 
 ENV_HOST = 'SYNAPSE_HOST'
 ENV_TOKEN = 'SYNAPSE_ACCESS_TOKEN'
@@ -65,19 +66,31 @@ class Credentials:
         }
 
 
+_FIELDS = ('host', 'access_token', 'tenant')
+
+
 def _read_file(path: Path) -> dict[str, Any]:
-    if not path.exists():
+    """The stored settings; a folder, bad JSON, bad encoding or non-string values are one clear error."""
+    if not path.exists() and not path.is_symlink():
         return {}
     try:
-        data = json.loads(path.read_text(encoding='utf-8') or '{}')
-    except json.JSONDecodeError as error:
+        data = load_json(path) if path.stat().st_size else {}
+    except OSError as error:
+        raise CredentialsError(f'{path} cannot be read: {error.strerror}', details={'path': str(path)}) from None
+    except ParseError as error:
         raise CredentialsError(
-            f'{path} is not valid JSON (line {error.lineno}, column {error.colno}); '
-            'fix it or delete it and run `synapse login` again',
-            details={'path': str(path), 'line': error.lineno},
+            f'{error.message}; fix it or delete it and run `synapse login` again',
+            details={'path': str(path), 'line': error.line},
         ) from None
     if not isinstance(data, dict):
         raise CredentialsError(f'{path} must hold a JSON object', details={'path': str(path)})
+    for key in _FIELDS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise CredentialsError(
+                f'{path}: {key!r} must be a string, not {type(value).__name__}; fix it or run `synapse login` again',
+                details={'path': str(path), 'key': key},
+            )
     return data
 
 

@@ -80,3 +80,22 @@ class ClientError(SynapseError, ConnectionError):
     def __init__(self, message: str, *, status: int | None = None, details: Mapping[str, Any] | None = None) -> None:
         super().__init__(message, details=details)
         self.status = status
+
+
+class ParseError(ConfigError):
+    """A file or text could not be parsed within the limits (syntax, encoding, size, depth, aliases).
+
+    ``path`` and ``line`` say where, when known; the message is one line that names them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, details={**(details or {}), 'path': path, 'line': line})
+        self.path = path
+        self.line = line

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from synapse_sdk.core.errors import ConfigError, NotFoundError, SynapseError
+from synapse_sdk.core.errors import ConfigError, NotFoundError, ParseError, SynapseError
 
 
 class PluginError(SynapseError):
@@ -14,6 +14,10 @@ class PluginError(SynapseError):
 
 class PluginConfigError(PluginError, ConfigError):
     """``config.yaml`` is missing, unreadable or invalid; the message names the file and key."""
+
+
+class PluginConfigParseError(PluginConfigError, ParseError):
+    """``config.yaml`` could not be parsed within the bounds (syntax, encoding, size, depth, aliases)."""
 
 
 class ActionNotFoundError(PluginError, NotFoundError):

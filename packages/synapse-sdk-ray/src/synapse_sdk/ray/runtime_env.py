@@ -63,9 +63,9 @@ def read_plugin_settings(working_dir: str | os.PathLike[str] | None) -> PluginSe
     config_file = Path(working_dir) / 'config.yaml'
     if not config_file.is_file():
         return PluginSettings()
-    import yaml
+    from synapse_sdk.core.parsing import load_yaml
 
-    data = yaml.safe_load(config_file.read_text(encoding='utf-8')) or {}
+    data = load_yaml(config_file) or {}
     if not isinstance(data, Mapping):
         return PluginSettings()
     manager = data.get('package_manager') or 'pip'

@@ -19,6 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, NamedTuple
 
+from synapse_sdk.core.errors import ParseError
+from synapse_sdk.core.parsing import check_file_depth
 from synapse_sdk.utils.converters.errors import DatasetFormatError
 from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
 
@@ -56,6 +58,28 @@ def _invalid(path: Path, error: Exception) -> DatasetFormatError:
     return DatasetFormatError(f'invalid JSON: {reason}', file=path)
 
 
+_DEPTH_CHECKED: dict[tuple[str, int, int], None] = {}
+
+
+def check_depth(path: Path) -> None:
+    """Refuse a file nested deeper than the parsing limit before ijson sees it.
+
+    ijson builds a prefix string per level, so 100,000 nested arrays cost gigabytes; one cheap byte
+    pass (core's NestingGuard) per file version stops that.
+    """
+    info = path.stat()
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    if key in _DEPTH_CHECKED:
+        return
+    try:
+        check_file_depth(path, str(path))
+    except ParseError as error:
+        raise DatasetFormatError(error.message.removeprefix(f'{path}: '), file=path) from None
+    if len(_DEPTH_CHECKED) > 256:
+        _DEPTH_CHECKED.clear()
+    _DEPTH_CHECKED[key] = None
+
+
 @cache
 def _parse_errors() -> tuple[type[Exception], ...]:
     from ijson.common import JSONError  # type: ignore[import-untyped]
@@ -65,6 +89,7 @@ def _parse_errors() -> tuple[type[Exception], ...]:
 
 def check_object(path: Path) -> None:
     """The document must be a JSON object; what follows only looks inside one."""
+    check_depth(path)
     with open(path, 'rb') as handle:
         head = handle.read(4096).lstrip(_WHITESPACE)
         while not head:
@@ -78,6 +103,7 @@ def check_object(path: Path) -> None:
 
 def top_value(path: Path, key: str) -> Any:
     """The value of one top-level key (``None`` when absent); stops reading once it is complete."""
+    check_depth(path)
     try:
         with open(path, 'rb') as handle:
             for value in _ijson().items(handle, key, use_float=True):
@@ -168,6 +194,7 @@ def _safe_cut(data: bytes) -> int:
 
 def iter_annotations(path: Path) -> Iterator[Any]:
     """Each element of ``annotations``, one at a time; the whole file is validated on the way."""
+    check_depth(path)
     try:
         with open(path, 'rb') as handle:
             yield from _ijson().items(handle, 'annotations.item', use_float=True, buf_size=1 << 14)
@@ -238,6 +265,7 @@ def list_or_empty(path: Path, key: str) -> bool:
 
     Walks parse events only up to that key, so the usual layout (``images`` first) costs little.
     """
+    check_depth(path)
     try:
         with open(path, 'rb') as handle:
             events = _ijson().parse(handle, use_float=True)

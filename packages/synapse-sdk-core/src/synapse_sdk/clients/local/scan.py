@@ -7,12 +7,12 @@ folder), or the same under ``train/``, ``valid/`` (or ``validation/``) and ``tes
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from synapse_sdk.core.errors import ConfigError
+from synapse_sdk.core.parsing import load_json
 
 PRIMARY_FOLDER = 'original_files'
 ANNOTATION_FOLDER = 'json'
@@ -42,10 +42,8 @@ def is_categorized(root: Path) -> bool:
 
 
 def _read_annotation(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding='utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f'{path} is not valid JSON: {error}', details={'path': str(path)}) from None
+    """One DM JSON file, parsed within the bounds (a ParseError names the file and line)."""
+    return load_json(path)
 
 
 def scan_dataset(root: Path) -> Iterator[dict[str, Any]]:

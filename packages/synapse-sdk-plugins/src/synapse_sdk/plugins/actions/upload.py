@@ -8,7 +8,6 @@ uploaded by a failed run are gone afterwards. The caller gets the original excep
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from synapse_sdk.clients.protocol import BackendProtocol
 from synapse_sdk.core.errors import MissingFileError, NotFoundError
+from synapse_sdk.core.parsing import load_json
 from synapse_sdk.i18n import LogLevel, LogMessageCode
 from synapse_sdk.plugins.actions.base import CategoryAction, P
 from synapse_sdk.plugins.actions.datasets import resolve_storage
@@ -325,7 +325,7 @@ class CreateDataUnitsStep(UploadStep):
             files = {s: {**info, 'is_primary': s == primary} for s, info in unit['uploaded'].items()}
             data = None
             if 'json' in unit['files'] and unit['files']['json'].suffix == '.json':
-                data = json.loads(unit['files']['json'].read_text(encoding='utf-8'))
+                data = load_json(unit['files']['json'])
             pending.append({'name': unit['name'], 'split': unit['split'], 'files': files, 'data': data})
             if len(pending) >= context.params.batch_size:
                 context.create_data_units(pending)

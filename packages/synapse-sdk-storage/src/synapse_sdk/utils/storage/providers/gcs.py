@@ -6,7 +6,6 @@ an emulator (fake-gcs-server); then anonymous access is the default.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,8 @@ from urllib.parse import quote
 
 from pydantic import Field
 
+from synapse_sdk.core.errors import ParseError
+from synapse_sdk.core.parsing import load_json
 from synapse_sdk.utils.storage.base import FsspecStorage, ProviderConfig
 from synapse_sdk.utils.storage.errors import StorageConfigError
 from synapse_sdk.utils.storage.keys import KeyLike, normalise_key
@@ -68,10 +69,10 @@ class GCSStorage(FsspecStorage):
                     details={'provider': self.provider, 'key': 'credentials'},
                 )
             try:
-                return json.loads(path.read_text(encoding='utf-8'))
-            except ValueError:
+                return load_json(path)
+            except ParseError as error:
                 raise StorageConfigError(
-                    f'gcs credentials file {str(path)!r} is not a service-account JSON file',
+                    f'gcs credentials file {str(path)!r} is not a service-account JSON file ({error.message})',
                     details={'provider': self.provider, 'key': 'credentials'},
                 ) from None
         return 'anon' if c.endpoint_url else None
