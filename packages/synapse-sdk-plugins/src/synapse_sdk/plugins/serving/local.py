@@ -132,7 +132,10 @@ class LocalServer:
     def start(self) -> LocalServer:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name=f'synapse-serve-{self.port}', daemon=True
+                target=self._server.serve_forever,
+                kwargs={'poll_interval': 0.05},
+                name=f'synapse-serve-{self.port}',
+                daemon=True,
             )
             self._thread.start()
         return self
