@@ -97,3 +97,20 @@ def test_modes_come_from_the_registry() -> None:
     assert EXECUTORS.entry('task').target == 'synapse_sdk.ray.modes:TaskMode'
     with pytest.raises(ConfigError, match='unknown serve option'):
         run_plugin(INFERENCE_PLUGIN, 'inference', {}, mode='serve_local', replicas=2)
+
+
+@pytest.mark.parametrize('category', ['neural_net', 'smart_tool'])
+def test_scaffolded_inference_serves_and_its_smart_tool_runs(tmp_path: Path, category: str) -> None:
+    from synapse_sdk.plugins.scaffold import create_plugin
+
+    root = create_plugin(tmp_path / category, name=f'My {category}', category=category)
+    config = (root / 'config.yaml').read_text()
+    assert 'inference:\n    entrypoint: plugin.inference.InferenceAction\n    method: serve' in config
+    handle = run_plugin(root, 'inference', {}, mode='serve')
+    try:
+        assert handle.predict({'values': [0.1, 0.6, 0.9]}) == {'label': 'positive', 'hits': [1, 2]}
+        if category == 'smart_tool':
+            result = run_plugin(root, 'auto_label', {'values': [0.9], 'inference_url': handle.url}, sinks=[])
+            assert [t['classification'] for t in result['images'][0]['classification']] == ['positive']
+    finally:
+        handle.delete()
