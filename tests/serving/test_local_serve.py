@@ -146,3 +146,15 @@ def test_default_params_and_a_function_action(http: Any, count_file: Path) -> No
     finally:
         handle.delete()
     assert count_file.read_text().split() == ['default.png', 'given.png']
+
+
+def test_concurrent_first_requests_load_a_model_once(http: Any, served: Any, backend: LocalBackend) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    blue = str(backend.create_model(INFERENCE_PLUGIN / 'models' / 'blue.json', name='blue')['id'])
+    sink = MemorySink()
+    handle = served(INFERENCE_PLUGIN, 'inference', sinks=[sink])
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: handle.predict({'image_path': str(BLOBS_IMAGE)}, model_id=blue), range(16)))
+    assert all(boxes(r) == BLUE for r in results)
+    assert [e.params['model_id'] for e in sink.events if e.code == 'MODEL_LOADED'] == [blue]

@@ -51,6 +51,7 @@ RAY_ONLY_OPTIONS = frozenset(
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
+    timeout = 300  # an idle keep-alive connection is closed after 5 minutes (clients reconnect)
     server: _Server
 
     def setup(self) -> None:
