@@ -152,6 +152,8 @@ class RuntimeContext:
         client: Any = None,
         language: str | None = None,
         action_name: str | None = None,
+        models: Any = None,
+        model_id: str | None = None,
     ) -> None:
         if isinstance(events, EventBus):
             self.events = events
@@ -163,6 +165,8 @@ class RuntimeContext:
         self.job_id = job_id
         self.language = resolve_language(language)
         self.action_name = action_name
+        self._models = models
+        self.model_id = model_id
         self._client = client
         self._client_resolved = client is not None
         self.logger = ActionLogger(self)
@@ -188,6 +192,16 @@ class RuntimeContext:
     def client(self, value: Any) -> None:
         self._client = value
         self._client_resolved = True
+
+    @property
+    def models(self) -> Any:
+        """Loaded models (a :class:`synapse_sdk.plugins.models.ModelCache`): a served action's
+        replica-wide LRU, or a cache that lives as long as this run."""
+        if self._models is None:
+            from synapse_sdk.plugins.models import ModelCache
+
+            self._models = ModelCache(capacity=None)
+        return self._models
 
     def emit(self, event: Event) -> None:
         self.events.emit(event)

@@ -31,11 +31,16 @@ class RunMethod(_StrEnum):
 
 
 class ExecutionMode(_StrEnum):
-    """Where ``run_plugin`` runs an action: this process, a Ray actor, or a Ray job."""
+    """Where ``run_plugin`` runs an action: this process, a Ray actor, a Ray job, or served over HTTP.
+
+    Convenience constants only: the modes that exist are those registered in
+    :data:`synapse_sdk.plugins.executors.registry.EXECUTORS`.
+    """
 
     LOCAL = 'local'
     TASK = 'task'
     JOB = 'job'
+    SERVE = 'serve'
 
 
 class PackageManager(_StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from synapse_sdk.core.errors import ConfigError, NotFoundError, SynapseError
+from synapse_sdk.core.errors import ClientError, ConfigError, NotFoundError, SynapseError
 
 
 class PluginError(SynapseError):
@@ -55,3 +55,68 @@ class ExecutionError(PluginError, RuntimeError):
     ):
         super().__init__(message, details=details)
         self.original = original
+
+
+class RemoteError(SynapseError, RuntimeError):
+    """An exception raised in another process (a Ray worker, a served replica) whose class cannot be rebuilt here.
+
+    ``remote_type`` is the qualified class name, ``remote_traceback`` the worker's traceback.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        remote_type: str,
+        remote_traceback: str = '',
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, details={'remote_type': remote_type, **(details or {})})
+        self.remote_type = remote_type
+        self.remote_traceback = remote_traceback
+
+    def __str__(self) -> str:
+        head = f'{self.remote_type}: {self.message}'
+        return f'{head}\n\nRemote traceback:\n{self.remote_traceback}' if self.remote_traceback else head
+
+
+class ServeError(PluginError):
+    """Base of errors a served action's handle raises; ``status`` is the HTTP status (``None``: no answer)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_type: str | None = None,
+        url: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, details={'status': status, 'error_type': error_type, 'url': url, **(details or {})})
+        self.status = status
+        self.error_type = error_type
+        self.url = url
+
+
+class ServeRequestError(ServeError, ValueError):
+    """The server refused the request (400: not a JSON object, 422: bad params); ``errors`` lists every bad field."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        errors: Sequence[Mapping[str, Any]] = (),
+        error_type: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, error_type=error_type, url=url, details={'errors': list(errors)})
+        self.errors = [dict(e) for e in errors]
+
+
+class ServeActionError(ServeError, RuntimeError):
+    """The served action failed (500); ``error_type`` is the class of the action's exception."""
+
+
+class ServeUnavailableError(ServeError, ClientError):
+    """No answer from the served action (not running, deleted, or unreachable)."""

@@ -1,4 +1,4 @@
-"""``run_plugin``: find an action and run it here, in a Ray actor, or as a Ray job."""
+"""``run_plugin``: find an action and run it in the execution mode the registry names (local, task, job, serve...)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from synapse_sdk.core.errors import NotFoundError
 from synapse_sdk.plugins.discovery import PluginDiscovery
-from synapse_sdk.plugins.dispatch import ActionTarget, entrypoint_of
+from synapse_sdk.plugins.dispatch import ActionTarget
 from synapse_sdk.plugins.enums import ExecutionMode
 from synapse_sdk.plugins.errors import PluginError
 
@@ -59,7 +60,7 @@ def _import_from_cwd(name: str) -> ModuleType:
 
 
 def run_plugin(
-    plugin: str | os.PathLike[str] | ModuleType,
+    plugin: str | os.PathLike[str] | ModuleType | None,
     action: str,
     params: dict[str, Any] | None = None,
     *,
@@ -67,41 +68,22 @@ def run_plugin(
     action_cls: ActionTarget | None = None,
     **executor_kwargs: Any,
 ) -> Any:
-    """Run ``action`` of ``plugin`` with ``params``.
+    """Run ``action`` of ``plugin`` with ``params`` in the execution mode named by ``mode``.
 
-    ``mode='local'`` (default) and ``'task'`` return the action's result; ``'job'`` returns the
-    Ray job id. ``action_cls`` skips discovery. Extra keywords go to the executor.
+    Modes come from :data:`synapse_sdk.plugins.executors.registry.EXECUTORS`: ``'local'``
+    (default) and ``'task'`` return the action's result, ``'job'`` the Ray job id, ``'serve'`` a
+    :class:`~synapse_sdk.plugins.serving.ServeHandle` (embedded server on loopback; on Ray Serve
+    with ``address=``). ``action_cls`` skips discovery. Extra keywords go to the executor.
     """
+    from synapse_sdk.plugins.executors.registry import ActionRef, get_executor
+
     try:
-        run_mode = ExecutionMode(str(mode).lower())
-    except ValueError:
-        allowed = ', '.join(m.value for m in ExecutionMode)
-        raise PluginError(f'Unknown execution mode {mode!r}; use one of: {allowed}', details={'mode': mode}) from None
+        executor_cls = get_executor(str(mode))
+    except NotFoundError as error:
+        raise PluginError(error.message, details=error.details) from None
     params = {} if params is None else params
-    discovery = None if action_cls is not None else discover_plugin(plugin)
-    plugin_path = discovery.path if discovery is not None else None
-
-    if run_mode is ExecutionMode.LOCAL:
-        from synapse_sdk.plugins.executors.local import LocalExecutor
-
-        assert discovery is not None or action_cls is not None
-        target = action_cls if action_cls is not None else discovery.get_action_class(action)  # type: ignore[union-attr]
-        return LocalExecutor(**executor_kwargs).execute(target, params, plugin_path=plugin_path)
-
-    if plugin_path is not None:
-        executor_kwargs.setdefault('working_dir', str(plugin_path))
-    if action_cls is not None:
-        remote_target: Any = action_cls
-    else:
-        assert discovery is not None
-        remote_target = discovery.get_action_entrypoint(action)
-
-    if run_mode is ExecutionMode.TASK:
-        from synapse_sdk.plugins.executors.ray.task import RayActorExecutor
-
-        return RayActorExecutor(**executor_kwargs).execute(remote_target, params)
-
-    from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
-
-    entrypoint = remote_target if isinstance(remote_target, str) else entrypoint_of(remote_target)
-    return RayJobsApiExecutor(**executor_kwargs).submit(entrypoint, params)
+    discovery = None if action_cls is not None or plugin is None else discover_plugin(plugin)
+    if discovery is None and action_cls is None:
+        raise PluginError('run_plugin() needs a plugin (folder, config.yaml or module) or action_cls=')
+    ref = ActionRef(action, discovery=discovery, target=action_cls)
+    return executor_cls(**executor_kwargs).run(ref, params)

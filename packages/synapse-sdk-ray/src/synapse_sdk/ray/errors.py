@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from synapse_sdk.core.errors import ClientError, ConfigError, NotFoundError, SynapseError
-from synapse_sdk.plugins.errors import ExecutionError
+from synapse_sdk.plugins.errors import ExecutionError, RemoteError
 
 
 class ClusterUnreachableError(ClientError):
@@ -54,29 +51,6 @@ class ActionTimeoutError(SynapseError, TimeoutError):
 
 
 JobTimeoutError = ActionTimeoutError
-
-
-class RemoteError(SynapseError, RuntimeError):
-    """An exception raised on a worker whose class cannot be rebuilt here.
-
-    ``remote_type`` is the qualified class name, ``remote_traceback`` the worker's traceback.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        remote_type: str,
-        remote_traceback: str = '',
-        details: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message, details={'remote_type': remote_type, **(details or {})})
-        self.remote_type = remote_type
-        self.remote_traceback = remote_traceback
-
-    def __str__(self) -> str:
-        head = f'{self.remote_type}: {self.message}'
-        return f'{head}\n\nRemote traceback:\n{self.remote_traceback}' if self.remote_traceback else head
 
 
 __all__ = [

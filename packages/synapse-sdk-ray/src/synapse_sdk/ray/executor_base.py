@@ -1,58 +1,31 @@
-"""What the actor and job executors share: settings, env and secrets, requests, events, resources."""
+"""What the Ray executors share: settings, runtime_env and resources.
+
+The transport-neutral parts (env and secret splitting, requests, event replay) live in
+:mod:`synapse_sdk.plugins.remote`, so every executor builds them the same way.
+"""
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from synapse_sdk.core.errors import ConfigError
+from synapse_sdk.plugins.remote.requests import (
+    CREDENTIAL_VARS,
+    RemoteEnv,
+    action_name_of,
+    build_request,
+    entrypoint_of,
+    env_mapping,
+    params_payload,
+    replay_events,
+    saved_credentials,
+)
 from synapse_sdk.ray.errors import ResourceUnavailableError
 from synapse_sdk.ray.runtime_env import build_runtime_env, read_plugin_settings
-from synapse_sdk.ray.secrets import reveal, split_env
 
-CREDENTIAL_VARS = {'host': 'SYNAPSE_HOST', 'access_token': 'SYNAPSE_ACCESS_TOKEN', 'tenant': 'SYNAPSE_TENANT'}
-
-
-def _env_mapping(env: Any) -> dict[str, Any]:
-    if env is None:
-        return {}
-    to_dict = getattr(env, 'to_dict', None)
-    if callable(to_dict):
-        return dict(to_dict())
-    if isinstance(env, Mapping):
-        return dict(env)
-    raise ConfigError(f'env must be a mapping or a PluginEnvironment, not {type(env).__name__}')
-
-
-def entrypoint_of(action: Any) -> str:
-    """``'pkg.mod:Attr'`` for a class or function defined at a module's top level."""
-    if isinstance(action, str):
-        return action
-    module = getattr(action, '__module__', None)
-    name = getattr(action, '__qualname__', None) or getattr(action, '__name__', None)
-    if not module or not name or '<locals>' in name or module == '__main__':
-        raise ConfigError(
-            f'{action!r} cannot be named as an entrypoint on the worker: define it at the top level of a '
-            "module inside working_dir, or pass its entrypoint string ('pkg.mod:Attr')"
-        )
-    return f'{module}:{name}'
-
-
-def action_name_of(action: Any) -> str | None:
-    if isinstance(action, str):
-        return action.replace(':', '.').rsplit('.', 1)[-1]
-    name = getattr(action, 'action_name', None)
-    return str(name) if name else getattr(action, '__name__', None)
-
-
-def params_payload(params: Any) -> Any:
-    """Params as plain data (a pydantic model becomes its JSON-mode dict)."""
-    dump = getattr(params, 'model_dump', None)
-    if callable(dump) and not inspect.isclass(params):
-        return dump(mode='json')
-    return params
+_env_mapping = env_mapping
+__all__ = ['CREDENTIAL_VARS', 'RayExecutorBase', 'action_name_of', 'entrypoint_of', 'params_payload']
 
 
 def refuse_unsatisfiable(wanted: Mapping[str, float], total: Mapping[str, float], *, where: str) -> None:
@@ -105,28 +78,15 @@ class RayExecutorBase:
         self._sinks = list(sinks) if sinks is not None else None
         self._bus: Any = None
         settings = read_plugin_settings(self.working_dir)
-        merged = {**settings.env, **_env_mapping(env)}
-        public, secret = split_env(merged)
-        for key, value in (secrets or {}).items():
-            public.pop(str(key), None)
-            secret[str(key)] = reveal(value)
-        if include_credentials:
-            self._add_credentials(public, secret)
-        self.public_env = public
-        self.secret_env = secret
+        split = RemoteEnv.build(settings.env, env, secrets=secrets, include_credentials=include_credentials)
+        self.public_env = split.public
+        self.secret_env = split.secret
 
     @staticmethod
     def _add_credentials(public: dict[str, str], secret: dict[str, str]) -> None:
-        try:
-            from synapse_sdk.core.credentials import load_credentials
-
-            creds = load_credentials()
-        except Exception:  # unreadable config: the worker simply gets no platform client
-            return
-        for field, var in CREDENTIAL_VARS.items():
-            value = getattr(creds, field, None)
-            if value and var not in public and var not in secret:
-                secret[var] = str(value)
+        for key, value in saved_credentials().items():
+            if key not in public and key not in secret:
+                secret[key] = value
 
     # -- environment -------------------------------------------------------------------------
     def build_runtime_env(self) -> dict[str, Any]:
@@ -157,14 +117,13 @@ class RayExecutorBase:
 
     # -- requests and events -------------------------------------------------------------------
     def make_request(self, action: Any, params: Any, *, job_id: str | None = None) -> dict[str, Any]:
-        return {
-            'action': action,
-            'action_name': action_name_of(action),
-            'params': params_payload(params),
-            'env': {**self.public_env, **self.secret_env},
-            'language': self.language,
-            'job_id': job_id or self.job_id,
-        }
+        return build_request(
+            action,
+            params,
+            env=RemoteEnv(self.public_env, self.secret_env),
+            language=self.language,
+            job_id=job_id or self.job_id,
+        )
 
     @property
     def events(self) -> Any:
@@ -177,10 +136,5 @@ class RayExecutorBase:
         return self._bus
 
     def replay_events(self, events: Sequence[Mapping[str, Any]]) -> None:
-        if not events:
-            return
-        from synapse_sdk.plugins.events import Event
-
-        bus = self.events
-        for data in events:
-            bus.emit(Event.from_dict(dict(data)))
+        if events:
+            replay_events(self.events, events)

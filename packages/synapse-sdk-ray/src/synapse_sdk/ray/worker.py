@@ -1,68 +1,20 @@
-"""What runs on the worker: one request in, one envelope out.
+"""What runs on the Ray worker: the warm actor of task mode.
 
-Both modes go through :func:`run_request`, which hands the action to the SDK's single dispatch
-path (``synapse_sdk.plugins.dispatch.run_action``) with a :class:`RuntimeContext` built from the
-request, and never lets an exception escape: the envelope says ``ok`` with the result, or carries
-a description of the error that the caller rebuilds as a typed exception.
+Both Ray modes go through :func:`synapse_sdk.plugins.remote.worker.run_request` (transport-neutral,
+in synapse-sdk-plugins), which runs the action on the SDK's single dispatch path and never raises.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from synapse_sdk.ray.remote_errors import describe_exception, jsonable
+from synapse_sdk.plugins.remote.worker import environment, run_request
+from synapse_sdk.plugins.remote.worker import importable_cwd as _importable_cwd
 
-
-@contextlib.contextmanager
-def environment(env: Mapping[str, str]) -> Iterator[None]:
-    """Set ``env`` in ``os.environ`` for the duration of one action, then restore it."""
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def _importable_cwd() -> None:
-    cwd = os.getcwd()
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)
-
-
-def run_request(request: Mapping[str, Any], sinks: Sequence[Any]) -> dict[str, Any]:
-    """Run the action described by ``request``; events go to ``sinks``. Never raises."""
-    try:
-        from synapse_sdk.plugins.context import PluginEnvironment, RuntimeContext
-        from synapse_sdk.plugins.dispatch import load_entrypoint, run_action
-        from synapse_sdk.plugins.events import EventBus
-
-        _importable_cwd()
-        env = {str(k): str(v) for k, v in (request.get('env') or {}).items()}
-        target = request['action']
-        if isinstance(target, str):
-            target = load_entrypoint(target)
-        ctx = RuntimeContext(
-            events=EventBus(list(sinks)),
-            env=PluginEnvironment(env),
-            job_id=request.get('job_id'),
-            language=request.get('language'),
-            action_name=request.get('action_name'),
-        )
-        with environment(env):
-            result = run_action(target, request.get('params'), ctx)
-        return {'ok': True, 'result': jsonable(result)}
-    except (Exception, SystemExit) as error:
-        return {'ok': False, 'error': describe_exception(error)}
+__all__ = ['SynapseWorker', 'environment', 'run_request']
 
 
 class SynapseWorker:
