@@ -7,6 +7,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,12 +16,14 @@ import pytest
 from typer.testing import CliRunner
 
 from synapse_sdk.cli.main import app as cli
-from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
+from synapse_sdk.plugins.errors import ServeActionError, ServeRequestError, ServeUnavailableError
+from synapse_sdk.plugins.runner import run_plugin
+from synapse_sdk.plugins.serving import ServeHandle
 from synapse_sdk.ray.errors import ApplicationNotFoundError, ResourceUnavailableError
 from synapse_sdk.ray.secrets import Secret
-from synapse_sdk.ray.serve import RayServeExecutor
-from synapse_sdk.ray.serve_admin import application_status, list_applications
-from synapse_sdk.ray.serve_handle import RayServeHandle
+from synapse_sdk.ray.serve.admin import application_status, list_applications
+from synapse_sdk.ray.serve.executor import RayServeExecutor
+from synapse_sdk.ray.serve.handle import RayServeHandle
 from synapse_sdk.ray.testing import LocalHead
 
 SERVE_SECRET = 'serve-secret-5d1e7a90'
@@ -54,14 +57,25 @@ class ModelFailure(Exception):
     pass
 
 
+LOADS = []
+
+
+def load(model_id):
+    LOADS.append(model_id)
+    return {'name': model_id or 'default', 'scale': len(model_id or '')}
+
+
 @action(name='predict', params=PredictParams)
 def predict(params, ctx):
     if params.fail:
         raise ModelFailure('the model broke on purpose')
     from ray import serve
 
+    model = ctx.models.get(ctx.model_id, lambda: load(ctx.model_id))
     return {
         'text': params.text * params.times,
+        'model': model['name'],
+        'loads': list(LOADS),
         'replica': serve.get_replica_context().replica_id.unique_id,
         'secret_seen': os.environ.get('API_TOKEN'),
         'env_seen': ctx.env.get('API_TOKEN'),
@@ -104,7 +118,8 @@ def _post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        raw = error.read()
+        return error.code, json.loads(raw) if raw.startswith(b'{') else {'raw': raw.decode('utf-8', 'replace')}
 
 
 def test_deploy_then_predict_and_health(served: RayServeHandle, serve_http: tuple[str, int]):
@@ -142,17 +157,20 @@ def test_requests_reach_both_replicas(served: RayServeHandle):
 
 
 def test_two_models_multiplexed_in_one_deployment(served: RayServeHandle):
-    first = served.predict({'text': 'a'}, model_id='model-a')
-    second = served.predict({'text': 'b'}, model_id='model-b')
-    assert first['text'] == 'a' and second['text'] == 'b'
-    # Once the replicas have told Serve which models they hold, a model's requests go to its replica.
-    deadline = time.monotonic() + 30
-    while True:
-        again = {served.predict({'text': 'a'}, model_id='model-a')['replica'] for _ in range(8)}
-        if len(again) == 1 or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert len(again) == 1
+    tag = uuid.uuid4().hex[:6]
+    model_a, model_b = f'a-{tag}', f'b-{tag}'
+    first = served.predict({'text': 'x'}, model_id=model_a)
+    assert first['model'] == model_a and first['loads'].count(model_a) == 1
+    # Once the replica has told Serve it holds model a, a's requests go to it and reuse the loaded model.
+    time.sleep(2)
+    again = [served.predict({'text': 'x'}, model_id=model_a) for _ in range(6)]
+    assert {r['replica'] for r in again} == {first['replica']}
+    assert all(r['model'] == model_a and r['loads'].count(model_a) == 1 for r in again)
+    # Model b is routed to the replica with the fewest models: the other one.
+    second = served.predict({'text': 'y'}, model_id=model_b)
+    assert second['model'] == model_b and second['replica'] != first['replica']
+    health = served.health()
+    assert health['status'] == 'ok'
 
 
 def test_bad_params_answer_422_with_every_bad_field(served: RayServeHandle):
@@ -161,8 +179,9 @@ def test_bad_params_answer_422_with_every_bad_field(served: RayServeHandle):
     error = body['error']
     assert isinstance(error, dict) and error['type'] == 'ParamsValidationError'
     assert sorted(tuple(e['loc']) for e in error['errors']) == [('text',), ('times',)]
-    with pytest.raises(ParamsValidationError) as caught:
+    with pytest.raises(ServeRequestError) as caught:
         served.predict({'times': 'many'})
+    assert caught.value.status == 422
     assert {tuple(e['loc']) for e in caught.value.errors} == {('text',), ('times',)}
     status, body = _post(served.url, b'[1, 2]')
     assert status == 400
@@ -175,8 +194,9 @@ def test_action_error_answers_500_typed_without_secrets(served: RayServeHandle):
     assert isinstance(error, dict) and error['type'] == 'ModelFailure'
     assert 'the model broke on purpose' in str(error['message'])
     assert SERVE_SECRET not in json.dumps(body)
-    with pytest.raises(ExecutionError, match='the model broke on purpose'):
+    with pytest.raises(ServeActionError, match='the model broke on purpose') as caught:
         served.predict({'text': 'x', 'fail': True})
+    assert caught.value.error_type == 'ModelFailure' and caught.value.status == 500
 
 
 def test_unsatisfiable_requests_are_refused_before_deploying(connected: LocalHead, serve_plugin: Path):
@@ -188,9 +208,16 @@ def test_unsatisfiable_requests_are_refused_before_deploying(connected: LocalHea
     assert not names & {'never-gpu', 'never-cpu'}
 
 
-def test_cli_list_status_and_delete(connected: LocalHead, serve_http: tuple[str, int], serve_plugin: Path):
-    handle = _executor(connected, serve_plugin, app_name='served-echo-delete-me').deploy('predict')
-    assert handle.predict({'text': 'q'})['text'] == 'q'
+def test_run_plugin_serve_mode_then_cli_list_status_and_delete(
+    connected: LocalHead, serve_http: tuple[str, int], serve_plugin: Path
+):
+    handle = run_plugin(
+        serve_plugin, 'predict', {'times': 2}, mode='serve', address=connected.address,
+        num_cpus=0.1, name='served-echo-delete-me', include_credentials=False,
+    )  # fmt: skip
+    assert isinstance(handle, ServeHandle) and isinstance(handle, RayServeHandle)
+    assert handle.predict({'text': 'q'})['text'] == 'qq'  # run params are every request's defaults
+    assert handle.predict({'text': 'q', 'times': 3})['text'] == 'qqq'
 
     listed = runner.invoke(cli, ['serve', 'list', '--address', connected.address])
     assert listed.exit_code == 0, listed.output
@@ -207,6 +234,8 @@ def test_cli_list_status_and_delete(connected: LocalHead, serve_http: tuple[str,
         application_status('served-echo-delete-me', connected.address)
     status, _ = _post(handle.url, b'{"text": "q"}')
     assert status == 404
+    with pytest.raises(ServeUnavailableError):
+        handle.predict({'text': 'q'})
 
     missing = runner.invoke(cli, ['serve', 'delete', 'served-echo-delete-me', '-a', connected.address])
     assert missing.exit_code == 1

@@ -80,21 +80,23 @@ class SynapseServeIngress:
             sys.path.insert(0, cwd)
         env = {**{str(k): str(v) for k, v in (spec.get('env') or {}).items()}, **(secrets or SealedEnv()).reveal()}
         os.environ.update(env)  # one replica process serves one action: its env is the action's env
-        from synapse_sdk.plugins.serving import ServedAction
+        from synapse_sdk.plugins.serving.served import ServedAction
 
         self.max_models = int(spec.get('max_models_per_replica') or 3)
         self.served = ServedAction(
-            spec.get('plugin') or cwd,
-            str(spec['action']),
+            str(spec['entrypoint']),
+            plugin_path=cwd,
+            action_name=str(spec['action']),
             env=env,
             language=spec.get('language'),
             max_models_per_replica=self.max_models,
+            defaults=spec.get('defaults') or {},
         )
-        self.served.load()
+        self.served.load()  # an import error fails the replica's start, which Serve reports
 
         async def load_model(model_id: str) -> str:
-            # The model itself lives in ServedAction's LRU of the same size and order; Serve's
-            # multiplexer only has to know which ids this replica holds, to route by them.
+            # The model itself is loaded by the action into ServedAction's LRU (same size, same
+            # order of use); Serve's multiplexer only tracks which ids this replica holds, to route by them.
             return model_id
 
         self._multiplexed = serve.multiplexed(max_num_models_per_replica=self.max_models)(load_model)
@@ -116,9 +118,8 @@ class SynapseServeIngress:
         response = await asyncio.get_running_loop().run_in_executor(None, self.served.handle, body, model_id)
         from starlette.responses import Response
 
-        headers = dict(getattr(response, 'headers', None) or {})
-        headers.pop('content-length', None)
-        headers.pop('Content-Length', None)
+        skip = ('content-length', 'content-type')  # Starlette sets both from the body and media type
+        headers = {k: v for k, v in (response.headers or {}).items() if k.lower() not in skip}
         return Response(content=response.body, status_code=response.status, headers=headers, media_type=JSON)
 
     def check_health(self) -> None:

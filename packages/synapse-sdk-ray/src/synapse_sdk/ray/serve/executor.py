@@ -1,7 +1,7 @@
-"""``RayServeExecutor`` (mode ``serve``): deploy an action as a Ray Serve application.
+"""``RayServeExecutor`` (mode ``serve_ray``; ``serve`` with a Ray address): deploy an action on Ray Serve.
 
 One application per (plugin, action), route ``/<plugin>-<action>``, whose ingress deployment
-(:class:`~synapse_sdk.ray.serve_replica.SynapseServeIngress`) wraps the transport-neutral
+(:class:`~synapse_sdk.ray.serve.replica.SynapseServeIngress`) wraps the transport-neutral
 ``ServedAction``. The runtime_env follows task mode's rules (plugin folder uploaded minus
 excludes, requirements, ``include_sdk``, public env vars); secret env values travel as a
 constructor argument and never appear in the Serve config the dashboard shows. Requests the
@@ -13,16 +13,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synapse_sdk.core.errors import ConfigError
 from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT, cluster_resources, connect
 from synapse_sdk.ray.errors import DeploymentFailedError, DeploymentTimeoutError
 from synapse_sdk.ray.executor_base import RayExecutorBase, action_name_of, refuse_unsatisfiable
 from synapse_sdk.ray.runtime_env import read_plugin_settings
-from synapse_sdk.ray.serve_admin import ensure_serve, proxy_base_url
-from synapse_sdk.ray.serve_handle import RayServeHandle
-from synapse_sdk.ray.serve_replica import SealedEnv, SynapseServeIngress
+from synapse_sdk.ray.serve.admin import ensure_serve, proxy_base_url
+from synapse_sdk.ray.serve.handle import RayServeHandle
+from synapse_sdk.ray.serve.replica import SealedEnv, SynapseServeIngress
+
+if TYPE_CHECKING:
+    from synapse_sdk.plugins.executors.registry import ActionRef
 
 INGRESS_DEPLOYMENT = 'ingress'
 SERVE_DEFAULT_CPUS = 1.0  # what Serve reserves per replica when num_cpus is not given
@@ -61,14 +64,22 @@ class RayServeExecutor(RayExecutorBase):
         autoscaling_config: Mapping[str, Any] | None = None,
         max_ongoing_requests: int | None = None,
         max_models_per_replica: int = 3,
-        http_host: str | None = None,
-        http_port: int | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        route_prefix: str | None = None,
+        name: str | None = None,
         app_name: str | None = None,
         deploy_timeout: float = 300.0,
-        request_timeout: float = 60.0,
+        timeout: float = 60.0,
+        blocking: bool = True,
+        sinks: Any = None,
+        client: Any = None,
         **options: Any,
     ) -> None:
-        super().__init__(env, job_id=job_id, **options)
+        given = dict(locals())  # first statement: exactly the keywords this executor was built with
+        self._init_options = {k: v for k, v in given.items() if k not in ('self', 'options', '__class__')}
+        self._init_options.update(options)
+        super().__init__(env, job_id=job_id, sinks=sinks, **options)
         self.address = address or ray_address
         self.connect_timeout = connect_timeout
         self.num_replicas = num_replicas if num_replicas is not None else replicas
@@ -81,11 +92,18 @@ class RayServeExecutor(RayExecutorBase):
             raise ConfigError(f'max_models_per_replica must be at least 1, not {max_models_per_replica}')
         self.max_ongoing_requests = max_ongoing_requests
         self.max_models_per_replica = max_models_per_replica
-        self.http_host = http_host
-        self.http_port = http_port
-        self.app_name = app_name
+        self.http_host = host
+        self.http_port = port or None  # 0 (the local server's "any free port") means Serve's default here
+        self.route_prefix = route_prefix
+        self.app_name = app_name or name
         self.deploy_timeout = deploy_timeout
-        self.request_timeout = request_timeout
+        self.request_timeout = timeout
+        self.wait = blocking
+        if client is not None:
+            raise ConfigError(
+                'client= cannot travel to Ray Serve replicas; they build their backend client from '
+                'SYNAPSE_HOST/SYNAPSE_ACCESS_TOKEN in env (or the saved credentials)'
+            )
 
     # -- sizing --------------------------------------------------------------------------------
     def _min_replicas(self) -> int:
@@ -132,19 +150,43 @@ class RayServeExecutor(RayExecutorBase):
         return options
 
     # -- deploying -----------------------------------------------------------------------------
-    def deploy(self, action: Any, *, plugin: str | None = None, name: str | None = None) -> RayServeHandle:
-        """Deploy ``action`` (its name in the plugin at ``working_dir``) and wait until it serves.
+    def _entrypoint(self, action: str) -> str:
+        if ':' in action or self.working_dir is None:
+            return action
+        from synapse_sdk.plugins.discovery import PluginDiscovery
 
-        ``plugin`` names the application (default: the plugin's ``code`` from config.yaml).
-        Redeploying the same name updates the running application in place.
+        return PluginDiscovery.from_path(self.working_dir).get_action_entrypoint(action)
+
+    def deploy(
+        self,
+        action: str,
+        *,
+        entrypoint: str | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        plugin: str | None = None,
+    ) -> RayServeHandle:
+        """Deploy ``action`` of the plugin at ``working_dir`` and wait until it serves; its handle.
+
+        ``entrypoint`` (``pkg.mod:Attr``) defaults to the action's entry in config.yaml;
+        ``defaults`` are params every request starts from. The application is named
+        ``<plugin>-<action>`` (``plugin`` defaults to the config's ``code``) and routed at
+        ``/<name>``; deploying the same name again updates it in place.
         """
         from ray import serve
 
         action_name = action_name_of(action) or str(action)
         if plugin is None:
             plugin = read_plugin_settings(self.working_dir).name
-        app = name or self.app_name or application_name(plugin, action_name)
-        route_prefix = f'/{app}'
+        app = self.app_name or application_name(plugin, action_name)
+        route_prefix = '/' + (self.route_prefix or app).strip('/')
+        spec = {
+            'entrypoint': entrypoint or self._entrypoint(action),
+            'action': action_name,
+            'env': self.public_env,
+            'language': self.language,
+            'max_models_per_replica': self.max_models_per_replica,
+            'defaults': dict(defaults or {}),
+        }
 
         gcs = connect(self.address, timeout=self.connect_timeout)
         self.check_serve_resources(cluster_resources(), where=gcs)
@@ -152,24 +194,16 @@ class RayServeExecutor(RayExecutorBase):
 
         runtime_env = actor_runtime_env(self.build_runtime_env())
         host, port = ensure_serve(self.http_host, self.http_port)
-        spec = {
-            'plugin': None,  # the uploaded working_dir, the replica's cwd
-            'action': action_name,
-            'env': self.public_env,
-            'language': self.language,
-            'max_models_per_replica': self.max_models_per_replica,
-        }
         deployment = serve.deployment(**self._deployment_options(runtime_env))(SynapseServeIngress)
-        target = serve.RunTarget(
-            target=deployment.bind(spec, SealedEnv(self.secret_env)), name=app, route_prefix=route_prefix
+        bound = deployment.bind(spec, SealedEnv(self.secret_env))
+        serve.run_many(
+            [serve.RunTarget(target=bound, name=app, route_prefix=route_prefix)], wait_for_applications_running=False
         )
-        serve.run_many([target], wait_for_applications_running=False)
-        self._wait_running(app)
-        url = f'{proxy_base_url(host, port, gcs)}{route_prefix}'
+        if self.wait:
+            self._wait_running(app)
         return RayServeHandle(
-            app_name=app,
-            url=url,
-            action=action_name,
+            app,
+            f'{proxy_base_url(host, port, gcs)}{route_prefix}',
             address=self.address,
             timeout=self.request_timeout,
             connect_timeout=self.connect_timeout,
@@ -209,9 +243,13 @@ class RayServeExecutor(RayExecutorBase):
         return text
 
     # -- the executor protocol -------------------------------------------------------------------
-    def execute(self, action: Any, params: Any = None) -> RayServeHandle:
-        """Serving ignores run params: deploying returns the handle to call the action with."""
-        return self.deploy(action)
+    def run(self, ref: ActionRef, params: Mapping[str, Any]) -> RayServeHandle:
+        """Deploy the action ``ref`` names; ``params`` become the defaults of every request."""
+        executor = self
+        if ref.plugin_path is not None and self.working_dir is None:
+            # The plugin folder is the working_dir, and its config.yaml env is part of the env.
+            executor = type(self)(**{**self._init_options, 'working_dir': str(ref.plugin_path)})
+        return executor.deploy(ref.name, entrypoint=ref.entrypoint(), defaults=params)
 
 
 def _first_line(text: str, limit: int = 400) -> str:
