@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ray import serve
 from synapse_sdk.cli.main import app as cli
 from synapse_sdk.plugins.errors import ServeActionError, ServeRequestError, ServeUnavailableError
 from synapse_sdk.plugins.runner import run_plugin
 from synapse_sdk.plugins.serving import ServeHandle
-from synapse_sdk.ray.errors import ApplicationNotFoundError, ResourceUnavailableError
+from synapse_sdk.ray.errors import ApplicationNotFoundError, DeploymentFailedError, ResourceUnavailableError
 from synapse_sdk.ray.secrets import Secret
 from synapse_sdk.ray.serve.admin import application_status, list_applications
 from synapse_sdk.ray.serve.executor import RayServeExecutor
@@ -208,14 +209,29 @@ def test_unsatisfiable_requests_are_refused_before_deploying(connected: LocalHea
     assert not names & {'never-gpu', 'never-cpu'}
 
 
+def test_a_replica_that_cannot_start_is_a_typed_deploy_failure(connected: LocalHead, serve_plugin: Path):
+    executor = _executor(
+        connected, serve_plugin, app_name='served-echo-broken', serve_options={'max_constructor_retry_count': 1}
+    )
+    with pytest.raises(DeploymentFailedError, match='served-echo-broken') as caught:
+        executor.deploy('predict', entrypoint='served_echo.missing:predict')
+    assert '\n' not in caught.value.message and 'served_echo.missing' in caught.value.message
+    serve.delete('served-echo-broken')
+
+
 def test_run_plugin_serve_mode_then_cli_list_status_and_delete(
     connected: LocalHead, serve_http: tuple[str, int], serve_plugin: Path
 ):
     handle = run_plugin(
         serve_plugin, 'predict', {'times': 2}, mode='serve', address=connected.address,
         num_cpus=0.1, name='served-echo-delete-me', include_credentials=False,
+        autoscaling_config={'min_replicas': 1, 'max_replicas': 2}, max_ongoing_requests=7,
     )  # fmt: skip
     assert isinstance(handle, ServeHandle) and isinstance(handle, RayServeHandle)
+    with urllib.request.urlopen(connected.dashboard_address + '/api/serve/applications/', timeout=30) as response:
+        config = json.loads(response.read())['applications']['served-echo-delete-me']['deployments']['ingress']
+    assert config['deployment_config']['autoscaling_config']['max_replicas'] == 2
+    assert config['deployment_config']['max_ongoing_requests'] == 7
     assert handle.predict({'text': 'q'})['text'] == 'qq'  # run params are every request's defaults
     assert handle.predict({'text': 'q', 'times': 3})['text'] == 'qqq'
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 INGRESS_DEPLOYMENT = 'ingress'
 SERVE_DEFAULT_CPUS = 1.0  # what Serve reserves per replica when num_cpus is not given
 _NAME_CHARS = re.compile(r'[^a-z0-9]+')
+# Deployment options the executor sets itself; anything else of serve.deployment goes in serve_options.
+_SET_HERE = frozenset({'name', 'num_replicas', 'autoscaling_config', 'ray_actor_options', 'max_ongoing_requests'})
 _FAILED = frozenset({'DEPLOY_FAILED', 'UNHEALTHY'})
 
 
@@ -47,8 +49,9 @@ class RayServeExecutor(RayExecutorBase):
 
     ``address`` is the cluster's GCS address (default ``RAY_ADDRESS``). ``num_replicas`` or
     ``autoscaling_config`` size the deployment; ``num_cpus``/``num_gpus``/``memory`` are per
-    replica. ``http_host``/``http_port`` place Serve's HTTP proxy when this call starts Serve
-    (a running Serve keeps its own).
+    replica. ``host``/``port`` place Serve's HTTP proxy when this call starts Serve (a running
+    Serve keeps its own). ``serve_options`` passes any other ``serve.deployment`` option
+    (``health_check_period_s``, ``max_queued_requests``, ``max_constructor_retry_count``...).
     """
 
     def __init__(
@@ -69,6 +72,8 @@ class RayServeExecutor(RayExecutorBase):
         route_prefix: str | None = None,
         name: str | None = None,
         app_name: str | None = None,
+        serve_options: Mapping[str, Any] | None = None,
+        threaded_requests: bool = False,
         deploy_timeout: float = 300.0,
         timeout: float = 60.0,
         blocking: bool = True,
@@ -96,6 +101,15 @@ class RayServeExecutor(RayExecutorBase):
         self.http_port = port or None  # 0 (the local server's "any free port") means Serve's default here
         self.route_prefix = route_prefix
         self.app_name = app_name or name
+        self.serve_options = dict(serve_options or {})
+        self.threaded_requests = threaded_requests
+        reserved = set(self.serve_options) & _SET_HERE
+        if reserved:
+            raise ConfigError(
+                f'serve_options cannot set {", ".join(sorted(reserved))}: use the executor keywords '
+                '(num_replicas, autoscaling_config, num_cpus, num_gpus, memory, runtime_env, max_ongoing_requests)',
+                details={'options': sorted(reserved)},
+            )
         self.deploy_timeout = deploy_timeout
         self.request_timeout = timeout
         self.wait = blocking
@@ -138,6 +152,7 @@ class RayServeExecutor(RayExecutorBase):
 
     def _deployment_options(self, runtime_env: Mapping[str, Any]) -> dict[str, Any]:
         options: dict[str, Any] = {
+            **self.serve_options,
             'name': INGRESS_DEPLOYMENT,
             'ray_actor_options': self._actor_options(runtime_env),
         }
@@ -186,6 +201,7 @@ class RayServeExecutor(RayExecutorBase):
             'language': self.language,
             'max_models_per_replica': self.max_models_per_replica,
             'defaults': dict(defaults or {}),
+            'threaded_requests': self.threaded_requests,
         }
 
         gcs = connect(self.address, timeout=self.connect_timeout)

@@ -21,6 +21,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from synapse_sdk.plugins.models import model_key
+
 HEALTH_SUFFIX = '/health'
 JSON = 'application/json'
 
@@ -100,6 +102,22 @@ class SynapseServeIngress:
             return model_id
 
         self._multiplexed = serve.multiplexed(max_num_models_per_replica=self.max_models)(load_model)
+        self.threaded = bool(spec.get('threaded_requests'))
+        self._warm: set[str] = set()  # model keys a request has completed for
+        self._with_model: set[str] = set()  # ... of which the action loaded a model
+
+    def _runs_inline(self, key: str) -> bool:
+        """Whether a request runs on the event loop instead of a worker thread.
+
+        Handing a request to a thread costs up to the GIL switch interval (5 ms) on a busy
+        replica, more than the action itself for most models; but a request that may load a
+        model (the first for its id, or one evicted since) runs in a thread, so a long load
+        never stalls the replica's loop. ``threaded_requests`` sends every request to a thread
+        (for actions that release the GIL and should overlap).
+        """
+        if self.threaded or key not in self._warm:
+            return False
+        return key not in self._with_model or key in self.served.models
 
     async def __call__(self, request: Any) -> Any:
         from ray import serve
@@ -115,7 +133,14 @@ class SynapseServeIngress:
         if model_id is not None:
             await self._multiplexed(model_id)
         body = await request.body()
-        response = await asyncio.get_running_loop().run_in_executor(None, self.served.handle, body, model_id)
+        key = model_key(model_id)
+        if self._runs_inline(key):
+            response = self.served.handle(body, model_id)
+        else:
+            response = await asyncio.get_running_loop().run_in_executor(None, self.served.handle, body, model_id)
+            if key in self.served.models:
+                self._with_model.add(key)
+        self._warm.add(key)
         from starlette.responses import Response
 
         skip = ('content-length', 'content-type')  # Starlette sets both from the body and media type
