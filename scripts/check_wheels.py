@@ -45,7 +45,12 @@ PUBLIC_MODULES: dict[str, list[str]] = {
     ],
     'synapse-sdk-storage': ['synapse_sdk.utils.storage'],
     'synapse-sdk-converters': ['synapse_sdk.utils.converters'],
-    'synapse-sdk-ray': ['synapse_sdk.ray'],
+    'synapse-sdk-ray': [
+        'synapse_sdk.ray',
+        'synapse_sdk.ray.serve.executor',
+        'synapse_sdk.ray.serve.replica',
+        'ray.serve',
+    ],
     'synapse-sdk-cli': ['synapse_sdk.cli.main'],
 }
 

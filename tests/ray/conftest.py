@@ -55,6 +55,15 @@ def connected(ray_head: LocalHead) -> LocalHead:
     return ray_head
 
 
+@pytest.fixture(scope='session')
+def serve_http(connected: LocalHead) -> tuple[str, int]:
+    """Ray Serve on the session head, its HTTP proxy on a free loopback port (one per session)."""
+    from synapse_sdk.ray.serve.admin import ensure_serve
+    from synapse_sdk.ray.testing import free_port
+
+    return ensure_serve('127.0.0.1', free_port())
+
+
 PLUGIN_CONFIG = """\
 name: Echo plugin
 code: echo

@@ -20,6 +20,7 @@ COMMAND_GROUPS: list[tuple[str, str]] = [
     ('storage', 'synapse_sdk.cli.storage'),
     ('dataset', 'synapse_sdk.cli.dataset'),
     ('job', 'synapse_sdk.cli.job'),
+    ('serve', 'synapse_sdk.cli.serve'),
     ('agent', 'synapse_sdk.cli.agent'),
 ]
 

@@ -38,6 +38,18 @@ class JobNotFoundError(NotFoundError):
     """No job with this id exists on the cluster."""
 
 
+class DeploymentFailedError(ExecutionError):
+    """Ray Serve could not bring the application up (its replicas failed to start)."""
+
+
+class DeploymentTimeoutError(SynapseError, TimeoutError):
+    """The Serve application was not running within the deploy timeout (it may still be starting)."""
+
+
+class ApplicationNotFoundError(NotFoundError):
+    """No Serve application of that name runs on the cluster."""
+
+
 class ActionTimeoutError(SynapseError, TimeoutError):
     """Waiting for a result ran out of time; a job keeps running (stop it with ``stop()``)."""
 
@@ -47,7 +59,10 @@ JobTimeoutError = ActionTimeoutError
 
 __all__ = [
     'ActionTimeoutError',
+    'ApplicationNotFoundError',
     'ClusterUnreachableError',
+    'DeploymentFailedError',
+    'DeploymentTimeoutError',
     'EnvironmentSetupError',
     'ExecutionError',
     'JobFailedError',

@@ -29,6 +29,20 @@ _env_mapping = env_mapping
 __all__ = ['CREDENTIAL_VARS', 'RayExecutorBase', 'action_name_of', 'entrypoint_of', 'params_payload']
 
 
+def refuse_unsatisfiable(wanted: Mapping[str, float], total: Mapping[str, float], *, where: str) -> None:
+    """Raise :class:`ResourceUnavailableError` when any ``wanted`` amount exceeds the cluster's ``total``."""
+    for name, amount in wanted.items():
+        have = float(total.get(name, 0))
+        if amount and amount > have:
+            label = {'GPU': 'GPUs', 'CPU': 'CPUs', 'memory': 'bytes of memory'}.get(name, name)
+            raise ResourceUnavailableError(
+                f'{amount:g} {label} requested, but the Ray cluster at {where} has {have:g} in total. '
+                f'Lower the request, or run on a cluster with {label}'
+                + (' (`ray start --num-gpus=N` on a GPU node).' if name == 'GPU' else '.'),
+                details={'resource': name, 'requested': amount, 'available': have},
+            )
+
+
 class RayExecutorBase:
     def __init__(
         self,
@@ -105,16 +119,7 @@ class RayExecutorBase:
     def check_resources(self, total: Mapping[str, float], *, where: str) -> None:
         """Refuse up front what the cluster cannot ever grant (it would wait 15 minutes, then fail)."""
         wanted = {'GPU': self.num_gpus or 0, 'CPU': self.num_cpus or 0, 'memory': self.memory or 0}
-        for name, amount in wanted.items():
-            have = float(total.get(name, 0))
-            if amount and amount > have:
-                label = {'GPU': 'GPUs', 'CPU': 'CPUs', 'memory': 'bytes of memory'}[name]
-                raise ResourceUnavailableError(
-                    f'{amount:g} {label} requested, but the Ray cluster at {where} has {have:g} in total. '
-                    f'Lower the request, or run on a cluster with {label}'
-                    + (' (`ray start --num-gpus=N` on a GPU node).' if name == 'GPU' else '.'),
-                    details={'resource': name, 'requested': amount, 'available': have},
-                )
+        refuse_unsatisfiable(wanted, total, where=where)
 
     # -- requests and events -------------------------------------------------------------------
     def make_request(self, action: Any, params: Any, *, job_id: str | None = None) -> dict[str, Any]:
