@@ -227,7 +227,8 @@ def test_darknet_yolo_export(tmp_path: Path) -> None:
 def voc_xml(file_name: str, objects: str = '') -> str:
     box = '<bndbox><xmin>5</xmin><ymin>7</ymin><xmax>24</xmax><ymax>16</ymax></bndbox>'
     obj = objects or f'<object><name>cat</name>{box}</object>'
-    return f'<annotation><filename>{file_name}</filename><size><width>64</width><height>48</height></size>{obj}</annotation>'
+    size = '<size><width>64</width><height>48</height></size>'
+    return f'<annotation><filename>{file_name}</filename>{size}{obj}</annotation>'
 
 
 def test_vocdevkit_with_imagesets(tmp_path: Path) -> None:
