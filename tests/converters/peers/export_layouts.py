@@ -18,7 +18,7 @@ BOXES = {'a': [(4.0, 6.0, 20.0, 10.0, 0)], 'b': [(10.0, 12.0, 30.0, 20.0, 1), (4
 
 def supervision(images: Path, out: Path) -> None:
     import numpy as np
-    import supervision as sv
+    import supervision as sv  # type: ignore[import-not-found]
 
     paths = {stem: str(images / f'{stem}.jpg') for stem in BOXES}
     annotations = {
@@ -45,10 +45,10 @@ def supervision(images: Path, out: Path) -> None:
 
 
 def datumaro(images: Path, out: Path) -> None:
-    from datumaro.components.annotation import AnnotationType, Bbox, LabelCategories
-    from datumaro.components.dataset import Dataset
-    from datumaro.components.dataset_base import DatasetItem
-    from datumaro.components.media import Image
+    from datumaro.components.annotation import AnnotationType, Bbox, LabelCategories  # type: ignore[import-not-found]
+    from datumaro.components.dataset import Dataset  # type: ignore[import-not-found]
+    from datumaro.components.dataset_base import DatasetItem  # type: ignore[import-not-found]
+    from datumaro.components.media import Image  # type: ignore[import-not-found]
 
     items = [
         DatasetItem(
