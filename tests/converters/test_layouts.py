@@ -159,7 +159,9 @@ def test_ultralytics_data_yaml_folders_keeps_val(tmp_path: Path) -> None:
         for stem in stems:
             image(root / 'images' / split / f'{stem}.jpg')
             _label(root / 'labels' / split / f'{stem}.txt', ['1 0.5 0.5 0.25 0.5'])
-    (root / 'data.yaml').write_text('path: /nowhere/moved\ntrain: images/train\nval: images/val\nnames:\n  0: cat\n  1: dog\n')
+    (root / 'data.yaml').write_text(
+        'path: /nowhere/moved\ntrain: images/train\nval: images/val\nnames:\n  0: cat\n  1: dog\n'
+    )
     layout = detect_layout(root)
     assert (layout.format, layout.layout, layout.splits) == ('yolo', 'ultralytics', ['train', 'valid'])
     assert layout.names == ['cat', 'dog'] and any('/nowhere/moved' in n for n in layout.notes)
@@ -195,7 +197,7 @@ def test_roboflow_yolo_export(tmp_path: Path) -> None:
         image(root / split / 'images' / f'{split}_x.jpg')
         _label(root / split / 'labels' / f'{split}_x.txt', ['0 0.5 0.5 0.5 0.5'])
     (root / 'data.yaml').write_text(
-        'train: ../train/images\nval: ../valid/images\ntest: ../test/images\n\nnc: 1\nnames: [\'fish\']\n'
+        "train: ../train/images\nval: ../valid/images\ntest: ../test/images\n\nnc: 1\nnames: ['fish']\n"
     )
     layout = detect_layout(root)
     assert (layout.format, layout.layout, layout.splits) == ('yolo', 'roboflow-yolo', ['train', 'valid', 'test'])
@@ -225,7 +227,8 @@ def test_darknet_yolo_export(tmp_path: Path) -> None:
 def voc_xml(file_name: str, objects: str = '') -> str:
     box = '<bndbox><xmin>5</xmin><ymin>7</ymin><xmax>24</xmax><ymax>16</ymax></bndbox>'
     obj = objects or f'<object><name>cat</name>{box}</object>'
-    return f'<annotation><filename>{file_name}</filename><size><width>64</width><height>48</height></size>{obj}</annotation>'
+    size = '<size><width>64</width><height>48</height></size>'
+    return f'<annotation><filename>{file_name}</filename>{size}{obj}</annotation>'
 
 
 def test_vocdevkit_with_imagesets(tmp_path: Path) -> None:

@@ -401,7 +401,7 @@ def _darknet(root: Path) -> Layout | None:
     if names_file.is_file():
         layout.names = _lines(names_file)
     listed: set[Path] = set()
-    for key in ('train', 'valid', 'test'):
+    for key in ('train', 'valid', 'val', 'test'):  # Darknet writes valid=, Datumaro val=
         entry = settings.get(key)
         if not entry:
             continue

@@ -51,7 +51,7 @@ class UniqueNames:
             seen.add(stem)
             return stem
         rel = Path(relative)
-        parent = '_'.join(rel.parent.parts) if rel.parent.parts else 'dup'
+        parent = '_'.join(rel.parent.parts) or rel.suffix.lstrip('.') or 'dup'  # a.jpg and a.png: 'png_a'
         candidate = f'{parent}_{stem}'
         count = 2
         while candidate in seen:

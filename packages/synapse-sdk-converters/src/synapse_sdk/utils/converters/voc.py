@@ -85,7 +85,7 @@ class VOCReader(Reader):
     def _stems(part: Part) -> list[str]:
         if part.listing is not None:
             text = part.listing.read_text(encoding='utf-8')
-            return [line.split()[0] for line in text.splitlines() if line.strip()]
+            return [line.strip() for line in text.splitlines() if line.strip()]
         names = os.listdir(part.annotations) if part.annotations.is_dir() else []
         return sorted(n[:-4] for n in names if n.lower().endswith('.xml'))
 
@@ -100,6 +100,8 @@ class VOCReader(Reader):
             annotations = part.annotations
             listing = {n.lower(): n for n in os.listdir(annotations)} if annotations.is_dir() else {}
             for stem in self._stems(part):
+                if f'{stem}.xml'.lower() not in listing:
+                    stem = _listed_stem(stem)
                 try:
                     xml_name = listing.get(f'{stem}.xml'.lower(), f'{stem}.xml')
                     xml_path = safe_join(annotations, xml_name, file=annotations)
@@ -122,6 +124,13 @@ class VOCReader(Reader):
         for message in notes:
             self.report.changed(message, item=item.name, file=str(path))
         return item
+
+
+def _listed_stem(line: str) -> str:
+    """A line of ``ImageSets/Main/*.txt``: ``stem`` (spaces allowed) or ``stem  1`` (per-class lists)."""
+    text = line.strip()
+    head, _, flag = text.rpartition(' ')
+    return head.rstrip() if head and flag in ('1', '-1', '0') else text
 
 
 def parse_voc_xml(
