@@ -33,7 +33,7 @@ def test_seed_example_dm_v2_to_yolo_with_splits(dm_split: Path, tmp_path: Path) 
     assert (out / 'valid' / 'images' / 'c1.jpg').is_file()
     assert (out / 'test' / 'images' / 'd1.jpg').is_file()
     yaml_text = (out / 'dataset.yaml').read_text()
-    assert f'path: {out}' in yaml_text  # the final folder, not the staging folder
+    assert 'path:' not in yaml_text  # no absolute path: Ultralytics resolves the splits next to the YAML
     assert 'train: train/images' in yaml_text and 'val: valid/images' in yaml_text and 'test: test/images' in yaml_text
 
 
@@ -44,6 +44,11 @@ def test_seed_example_yolo_to_dm_v2(dm_flat: Path, tmp_path: Path) -> None:
     converter.save_to_folder(tmp_path / 'dm_output')
     doc = json.loads((tmp_path / 'dm_output' / 'json' / 'a1.json').read_text())
     assert set(doc) == {'classification', 'images'}
+    # a1 holds polygons, so YOLO is a segment dataset there: boxes travel as their four corners
+    assert doc['images'][0]['polygon'][0]['classification'] == 'car'
+    get_converter('dm_v2', 'yolo', root_dir=dm_flat, task='detect').save_to_folder(tmp_path / 'detect')
+    get_converter('yolo', 'dm_v2', root_dir=tmp_path / 'detect').save_to_folder(tmp_path / 'dm_detect')
+    doc = json.loads((tmp_path / 'dm_detect' / 'json' / 'a1.json').read_text())
     assert doc['images'][0]['bounding_box'][0]['classification'] == 'car'
     assert (tmp_path / 'dm_output' / 'original_files' / 'a1.jpg').is_file()
 
@@ -102,7 +107,7 @@ def test_output_is_atomic_and_never_clobbered(dm_flat: Path, tmp_path: Path) -> 
         get_converter('dm_v2', 'yolo', root_dir=dm_flat).save_to_folder(out)
     assert (out / 'keep.txt').read_text() == 'mine'
     # a conversion that fails half-way leaves the old output untouched and no temporary folder behind
-    (dm_flat / 'json' / 'b1.json').write_text('{"images": [{"bounding_box": [{"data": "oops"}]}]}')
+    (dm_flat / 'json' / 'a1.json').write_text('{"images": [{"bounding_box": [{"data": "oops"}]}]}')
     with pytest.raises(DatasetFormatError):
         get_converter('dm_v2', 'yolo', root_dir=dm_flat, strict=True).save_to_folder(out, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ['dm_flat', 'out']

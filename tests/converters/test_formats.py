@@ -94,9 +94,11 @@ def test_coco_compressed_rle_crowd_and_multipart_polygons(
     ]
     root = _coco_dataset(image_file, tmp_path / 'coco', anns)
     summary = get_converter('coco', 'dm_v2', root_dir=root).save_to_folder(tmp_path / 'dm')
-    assert summary.report.reasons() == {'changed: polygon with 2 parts split into 2 polygons': 1}
+    assert summary.report.reasons() == {}  # a multi-part polygon stays one object: a DM group of its parts
     image = json.loads((tmp_path / 'dm' / 'json' / 'img1.json').read_text())['images'][0]
     assert len(image['polygon']) == 2
+    (group,) = image['group']
+    assert group['data'] == [p['id'] for p in image['polygon']]
     (segmentation,) = image['segmentation']
     assert segmentation['attrs'] == [{'name': 'iscrowd', 'value': 1}]
     assert segmentation['data'] == sorted(y * 40 + x for y in range(5, 9) for x in range(10, 20))
@@ -159,13 +161,14 @@ def test_yolo_pose_rows_with_an_even_count_are_not_polygons(
 def test_globox_reads_our_yolo_and_voc(dm_flat: Path, tmp_path: Path) -> None:
     from globox import AnnotationSet  # type: ignore[import-untyped]
 
-    get_converter('dm_v2', 'yolo', root_dir=dm_flat).save_to_folder(tmp_path / 'yolo')
+    # task='detect': every row is a box (globox reads detection rows only), polygons as their boxes
+    get_converter('dm_v2', 'yolo', root_dir=dm_flat, task='detect').save_to_folder(tmp_path / 'yolo')
     get_converter('dm_v2', 'pascal', root_dir=dm_flat).save_to_folder(tmp_path / 'voc')
-    # globox reads detection rows only; keep the box rows of our YOLO output for it
     boxes_only = tmp_path / 'yolo_boxes'
     boxes_only.mkdir()
     for label in (tmp_path / 'yolo' / 'labels').glob('a*.txt'):  # globox takes one image extension
-        rows = [r for r in label.read_text().splitlines() if len(r.split()) == 5]
+        rows = label.read_text().splitlines()
+        assert all(len(r.split()) == 5 for r in rows)
         (boxes_only / label.name).write_text('\n'.join(rows) + '\n')
     yolo = AnnotationSet.from_yolo_v5(boxes_only, image_folder=tmp_path / 'yolo' / 'images', image_extension='.jpg')
     voc = AnnotationSet.from_pascal_voc(tmp_path / 'voc' / 'Annotations')
@@ -173,7 +176,8 @@ def test_globox_reads_our_yolo_and_voc(dm_flat: Path, tmp_path: Path) -> None:
     a1_voc = sorted((b.label, *b.ltrb) for b in voc['a1.jpg'].boxes)
     names = (tmp_path / 'yolo' / 'classes.txt').read_text().split()
     got = [(names[int(b[0])], *b[1:]) for b in a1_yolo]
-    want = [('car', 10, 5, 30, 15), ('person', 30.5, 12.25, 38.5, 28.25)]  # the keypoint person is a pose row
+    # the keypoint person is written as its box, the road polygon as its box
+    want = [('car', 10, 5, 30, 15), ('person', 2, 2, 14, 22), ('person', 30.5, 12.25, 38.5, 28.25), ('road', 0, 30, 40, 44)]
     assert [g[0] for g in got] == [w[0] for w in want]
     assert [v for g in got for v in g[1:]] == pytest.approx([v for w in want for v in w[1:]], abs=1e-3)
     # VOC: 1-based inclusive integers, so globox sees xmin = round(x) + 1 and xmax = round(x + w)

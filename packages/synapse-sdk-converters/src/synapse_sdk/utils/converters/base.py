@@ -59,6 +59,10 @@ class Reader(ABC):
         """The dataset's own class list when the format has one (YOLO names, COCO categories)."""
         return None
 
+    def keypoint_count(self) -> int | None:
+        """Keypoints per object when the source declares them (COCO category keypoints, YOLO kpt_shape)."""
+        return None
+
     @abstractmethod
     def count(self) -> int | None:
         """How many items ``items()`` will yield, when cheap to know (for progress)."""

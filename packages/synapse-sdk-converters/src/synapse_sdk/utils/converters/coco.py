@@ -29,6 +29,7 @@ from synapse_sdk.utils.converters.model import (
     Keypoint,
     Keypoints,
     Mask,
+    MultiPolygon,
     Polygon,
     Tag,
 )
@@ -92,6 +93,10 @@ class COCOReader(Reader):
         if given:
             return [str(n) for n in given]
         return [name for _, name, _ in self._categories_of(self._files()[0][1]).values()]
+
+    def keypoint_count(self) -> int | None:
+        counts = [len(names) for _, _, names in self._categories_of(self._files()[0][1]).values() if names]
+        return counts[0] if counts else None
 
     def count(self) -> int:
         """The number of entries in ``images`` (asked only for a progress total; it reads that list once more)."""
@@ -265,13 +270,10 @@ class COCOReader(Reader):
                     self.report.skipped('polygon with fewer than 3 points', file=str(path), annotation=where)
                     continue
                 rings.append([(float(ring[i]), float(ring[i + 1])) for i in range(0, len(ring), 2)])
-            if len(rings) > 1:
-                self.report.changed(
-                    f'polygon with {len(rings)} parts split into {len(rings)} polygons',
-                    file=str(path),
-                    annotation=where,
-                )
-            out.extend(Polygon(label, ring, dict(attrs)) for ring in rings)
+            if len(rings) > 1:  # one object in several parts: it stays one object
+                out.append(MultiPolygon(label, rings, dict(attrs)))
+            elif rings:
+                out.append(Polygon(label, rings[0], dict(attrs)))
             if rings:
                 box = None
         elif isinstance(segmentation, dict):
@@ -468,6 +470,18 @@ class COCOWriter(Writer):
                 bbox = list(bounds(points))
                 area = polygon_area(points)
                 segmentation = [[v for point in points for v in point]]
+                name = 'polygon'
+            elif isinstance(ann, MultiPolygon):
+                parts = [part for part in ann.parts if len(part) >= 3]
+                if len(parts) < len(ann.parts):
+                    self.report.skipped(
+                        'polygon part with fewer than 3 points', item=item.name, file=item.source or None, annotation=ann.id
+                    )
+                if not parts:
+                    continue
+                bbox = list(bounds([point for part in parts for point in part]))
+                area = sum(polygon_area(part) for part in parts)
+                segmentation = [[v for point in part for v in point] for part in parts]
                 name = 'polygon'
             elif isinstance(ann, Tag):
                 continue

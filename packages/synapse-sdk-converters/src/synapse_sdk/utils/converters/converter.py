@@ -172,13 +172,24 @@ class DatasetConverter:
             **self.options,
         )
         classes = ClassMap(self.class_names or reader.class_names() or ())
+        keypoints = reader.keypoint_count()
         out.mkdir(parents=True, exist_ok=True)
         writer = WRITERS.load(self.target)(
-            out, report=report, classes=classes, summary=summary, images=self.images, final=final, **self.options
+            out,
+            report=report,
+            classes=classes,
+            summary=summary,
+            images=self.images,
+            final=final,
+            declared_task='pose' if keypoints else None,
+            kpt_shape=(keypoints, 3) if keypoints else None,
+            **self.options,
         )
         total = reader.count() if self.progress else None
         done = 0
         for item in reader.items():
+            for name in item.categories:  # the source's own class order first (DM classification lists)
+                classes.id(name)
             writer.write(item)
             done += 1
             if self.progress:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from synapse_sdk.utils.converters.model import (
     Keypoint,
     Keypoints,
     Mask,
+    MultiPolygon,
     Other,
     Point,
     Polygon,
@@ -33,6 +34,8 @@ from synapse_sdk.utils.converters.report import Report
 
 IMAGE_TOOLS = ('bounding_box', 'polygon', 'polyline', 'keypoint', 'segmentation', 'classification')
 VISIBILITY = 'visibility'
+#: Tools whose ``classification`` lists name object classes.
+CLASS_TOOLS = frozenset({'bounding_box', 'polygon', 'polyline', 'segmentation'})
 
 
 def read_dm_file(path: str | Path, version: str) -> dict[str, Any]:
@@ -69,7 +72,25 @@ def item_from_v2(
     image_doc = images[0] if images else {}
     if not isinstance(image_doc, dict):
         raise DatasetFormatError('images[0] must be an object', file=source)
-    return Item(name, split, image, annotations=annotations_from_v2(image_doc, source, report), source=source)
+    item = Item(name, split, image, annotations=annotations_from_v2(image_doc, source, report), source=source)
+    item.categories = declared_classes(doc.get('classification'))
+    return item
+
+
+def declared_classes(classification: Any) -> tuple[str, ...]:
+    """The class names a DM file's ``classification`` lists declare for its shape tools, in order.
+
+    Keypoint lists name keypoints and classification lists name tags, so neither is a class.
+    """
+    if type(classification) is not dict:
+        return ()
+    names: dict[str, None] = {}
+    for tool, labels in classification.items():
+        if tool in CLASS_TOOLS and type(labels) is list:
+            for label in labels:
+                if type(label) is str:
+                    names[label] = None
+    return tuple(names)
 
 
 def annotations_from_v2(image_doc: dict[str, Any], source: str, report: Report) -> list[Annotation]:
@@ -96,9 +117,10 @@ def annotations_from_v2(image_doc: dict[str, Any], source: str, report: Report) 
             out.append(ann)
     if groups:
         points = {a.id: a for a in out if type(a) is Point and a.id}
-        if points:
+        polygons = {a.id: a for a in out if type(a) is Polygon and a.id}
+        if points or polygons:
             boxes = {a.id: a for a in out if type(a) is Box and a.id}
-            out = _keypoint_groups(out, groups, points, boxes)
+            out = _groups(out, groups, points, boxes, polygons)
     return out
 
 
@@ -186,16 +208,30 @@ _FAST: dict[str, Callable[[Any], Annotation | None]] = {
 }
 
 
-def _keypoint_groups(
-    out: list[Annotation], groups: list[tuple[int, dict[str, Any]]], points: dict[str, Point], boxes: dict[str, Box]
+def _groups(
+    out: list[Annotation],
+    groups: list[tuple[int, dict[str, Any]]],
+    points: dict[str, Point],
+    boxes: dict[str, Box],
+    polygons: dict[str, Polygon],
 ) -> list[Annotation]:
-    """A DM ``group`` of keypoints (and at most one box) is one keypoint object."""
+    """A DM ``group`` of keypoints (and at most one box) is one keypoint object; a group of only
+    polygons (two or more) is one object in several parts."""
     replace: dict[int, Annotation] = {}
     consumed: set[int] = set()
     for position, raw in groups:
         members = [m for m in raw.get('data') or [] if isinstance(m, str)]
         kps = [points[m] for m in members if m in points]
         if not kps:
+            parts = [polygons[m] for m in members if m in polygons]
+            if len(parts) >= 2 and len(parts) == len(members) and len({p.label for p in parts}) == 1:
+                attrs = _attrs_dict(raw.get('attrs'))
+                for key, value in parts[0].attrs.items():
+                    attrs.setdefault(key, value)
+                consumed.update(id(p) for p in parts)
+                replace[position] = MultiPolygon(
+                    parts[0].label, [p.points for p in parts], attrs, raw.get('id'), [p.id for p in parts]
+                )
             continue
         box = next((boxes[m] for m in members if m in boxes), None)
         keypoints = []
@@ -302,8 +338,12 @@ def _bad(report: Report, reason: str, source: str, where: str) -> None:
     report.skipped(reason, file=source, annotation=where)
 
 
-def item_to_v2(item: Item) -> dict[str, Any]:
-    """The DM v2 document of one item (its image is ``images[0]``)."""
+def item_to_v2(item: Item, classes: Sequence[str] = ()) -> dict[str, Any]:
+    """The DM v2 document of one item (its image is ``images[0]``).
+
+    ``classes`` (the source's class list) heads the ``classification`` list of every shape tool the
+    item uses, so the dataset's class order, unused classes included, survives a trip through DM.
+    """
     tools: dict[str, list[dict[str, Any]]] = {tool: [] for tool in IMAGE_TOOLS}
     counter = 0
 
@@ -335,6 +375,13 @@ def item_to_v2(item: Item) -> dict[str, Any]:
                 _add(tools, 'keypoint', kp_id, kp.name, attrs, [tidy(kp.x), tidy(kp.y)])
                 members.append(kp_id)
             _add(tools, 'group', new_id(ann.id), ann.label, ann.attrs, members)
+        elif isinstance(ann, MultiPolygon):
+            members = []
+            for index, part in enumerate(ann.parts):
+                part_id = new_id(ann.part_ids[index] if index < len(ann.part_ids) else None)
+                _add(tools, 'polygon', part_id, ann.label, ann.attrs, [[tidy(x), tidy(y)] for x, y in part])
+                members.append(part_id)
+            _add(tools, 'group', new_id(ann.id), ann.label, {}, members)
         elif isinstance(ann, Mask):
             _add(tools, 'segmentation', new_id(ann.id), ann.label, ann.attrs, list(ann.pixels))
         elif isinstance(ann, Tag):
@@ -344,6 +391,8 @@ def item_to_v2(item: Item) -> dict[str, Any]:
     classification: dict[str, list[str]] = {}
     for tool, anns in tools.items():
         labels = dict.fromkeys(a.get('classification') for a in anns if isinstance(a.get('classification'), str))
+        if labels and classes and tool in CLASS_TOOLS:
+            labels = {**dict.fromkeys(classes), **labels}
         if labels:
             classification[tool] = list(labels)  # type: ignore[arg-type]
     return {'classification': classification, 'images': [tools]}
@@ -403,6 +452,7 @@ class DMWriter(Writer):
         super().__init__(out, **kwargs)
         self.version = str(self.options.get('dm_version') or 'v2')
         self._made: set[str] = set()
+        self._declared = tuple(self.classes.names)  # fixed at the start: a file's lists never depend on order
 
     def write(self, item: Item) -> None:
         if item.image is None:
@@ -414,7 +464,7 @@ class DMWriter(Writer):
             json_dir.mkdir(parents=True, exist_ok=True)
             files_dir.mkdir(parents=True, exist_ok=True)
             self._made.add(item.split)
-        doc = item_to_v2(item)
+        doc = item_to_v2(item, self._declared)
         if self.version == 'v1':
             doc = convert_v2_to_v1(doc)
         (json_dir / f'{item.name}.json').write_bytes(dumps(doc, indent=True))

@@ -1,7 +1,8 @@
 """Image width and height from file headers, without decoding pixels.
 
 PNG, JPEG, GIF, BMP and WebP are parsed here (a few hundred bytes read); anything else goes to
-Pillow's lazy ``Image.open``, which also reads only the header.
+Pillow's lazy ``Image.open``, which also reads only the header. JPEG sizes are as displayed: an
+EXIF orientation of 5-8 (phone photos taken upright) swaps width and height, as consumers load them.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ def _from_header(head: bytes, handle: BinaryIO) -> tuple[int, int] | None:
 
 
 def _jpeg(handle: BinaryIO) -> tuple[int, int] | None:
+    """The frame size, as displayed: EXIF orientations 5-8 (a quarter turn) swap width and height,
+    as every consumer (Pillow's exif_transpose, OpenCV's imread, browsers) shows the photo."""
     handle.seek(2)
+    orientation = 1
     while True:
         byte = handle.read(1)
         while byte and byte != b'\xff':
@@ -71,10 +75,43 @@ def _jpeg(handle: BinaryIO) -> tuple[int, int] | None:
             if len(data) < 5:
                 return None
             h, w = struct.unpack('>HH', data[1:5])
-            return int(w), int(h)
+            return (int(h), int(w)) if orientation >= 5 else (int(w), int(h))
         if length < 2:
             return None
+        if marker == 0xE1 and orientation == 1:  # APP1: EXIF, read only up to its first IFD
+            segment = handle.read(min(length - 2, _EXIF_READ))
+            orientation = exif_orientation(segment)
+            handle.seek(length - 2 - len(segment), 1)
+            continue
         handle.seek(length - 2, 1)
+
+
+_EXIF_READ = 4096  # the orientation tag sits in IFD0, near the start of the segment
+
+
+def exif_orientation(segment: bytes) -> int:
+    """The EXIF orientation (1-8) in an APP1 segment's payload; 1 when absent or malformed."""
+    if segment[:6] != b'Exif\x00\x00' or len(segment) < 14:
+        return 1
+    tiff = segment[6:]
+    order = tiff[:2]
+    if order not in (b'II', b'MM'):
+        return 1
+    end = '<' if order == b'II' else '>'
+    (offset,) = struct.unpack(end + 'I', tiff[4:8])
+    if offset + 2 > len(tiff):
+        return 1
+    (count,) = struct.unpack(end + 'H', tiff[offset : offset + 2])
+    for index in range(count):
+        start = offset + 2 + index * 12
+        entry = tiff[start : start + 12]
+        if len(entry) < 12:
+            return 1
+        tag, kind = struct.unpack(end + 'HH', entry[:4])
+        if tag == 0x0112 and kind == 3:  # Orientation, a SHORT
+            (value,) = struct.unpack(end + 'H', entry[8:10])
+            return int(value) if 1 <= value <= 8 else 1
+    return 1
 
 
 def _webp(head: bytes, handle: BinaryIO) -> tuple[int, int] | None:

@@ -1,4 +1,5 @@
-"""Per-item bookkeeping of what a target format cannot hold, reported once per item and reason."""
+"""Per-item bookkeeping of what a target format cannot hold (lost) or holds as another kind (changed),
+reported once per item and reason."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ class Losses:
     def __init__(self, target: str) -> None:
         self.target = target
         self.counts: Counter[str] = Counter()
+        self.changes: Counter[str] = Counter()
+
+    def change(self, what: str) -> None:
+        """Count an annotation written as another kind (a polygon as its box, ...)."""
+        self.changes[what] += 1
 
     def add(self, what: str) -> None:
         self.counts[what] += 1
@@ -37,3 +43,8 @@ class Losses:
         for what, count in self.counts.items():
             report.lost(f'{self.target} cannot hold {what} (x{count})', item=item.name, file=item.source or None)
         self.counts.clear()
+        if self.changes:
+            changes = list(self.changes.items())
+            self.changes.clear()
+            for what, count in changes:
+                report.changed(f'{what} (x{count})', item=item.name, file=item.source or None)

@@ -33,6 +33,21 @@ class Polygon:
 
 
 @dataclass(slots=True)
+class MultiPolygon:
+    """One object drawn as several rings (a COCO ``segmentation`` with many polygons, a DM group of
+    polygons); every consumer must see it as ONE object. ``part_ids`` keeps the DM polygon ids."""
+
+    label: str
+    parts: list[list[tuple[float, float]]]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    part_ids: list[str | None] = field(default_factory=list)
+
+    def all_points(self) -> list[tuple[float, float]]:
+        return [point for part in self.parts for point in part]
+
+
+@dataclass(slots=True)
 class Polyline:
     """An open line; only DM can hold it."""
 
@@ -104,11 +119,12 @@ class Other:
     raw: dict[str, Any]
 
 
-Annotation = Union[Box, Polygon, Polyline, Keypoints, Point, Mask, Tag, Other]  # noqa: UP007 - runtime alias on 3.10
+Annotation = Union[Box, Polygon, MultiPolygon, Polyline, Keypoints, Point, Mask, Tag, Other]  # noqa: UP007 - runtime alias on 3.10
 
 KIND_NAMES: dict[type, str] = {
     Box: 'bbox',
     Polygon: 'polygon',
+    MultiPolygon: 'polygon',
     Polyline: 'polyline',
     Keypoints: 'keypoints',
     Point: 'point',
@@ -132,6 +148,9 @@ class Item:
     image_name: str | None = None
     #: Where the reader looked for a missing image (for the report and the "no image found" error).
     looked_in: tuple[str, ...] = ()
+    #: Class names the source declares for this image, in its order (a DM file's ``classification``
+    #: lists); writers register them before the annotations, so class ids follow the source's order.
+    categories: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:

@@ -8,9 +8,10 @@ All coordinates are normalised to the image size.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -26,6 +27,7 @@ from synapse_sdk.utils.converters.model import (
     Item,
     Keypoint,
     Keypoints,
+    MultiPolygon,
     Polygon,
 )
 from synapse_sdk.utils.converters.names import UniqueNames, walk_images
@@ -34,6 +36,13 @@ from synapse_sdk.utils.converters.numbers import bounds
 YAML_NAMES = ('dataset.yaml', 'data.yaml')
 _YAML_SPLIT_KEYS = {'train': 'train', 'valid': 'val', 'test': 'test'}
 _EPS = 1e-6
+#: YOLO tasks a dataset can be written for (``auto`` picks one from the data).
+TASKS = ('detect', 'segment', 'pose', 'auto')
+
+
+def _is_shape(ann: Annotation) -> bool:
+    """Does ``ann`` make an ``auto`` dataset a segment dataset (a polygon that will be written)?"""
+    return (type(ann) is Polygon and len(ann.points) >= 3) or type(ann) is MultiPolygon
 
 
 def _clip01(value: float) -> float:
@@ -84,6 +93,9 @@ class YOLOReader(Reader):
 
     def class_names(self) -> list[str] | None:
         return self.names
+
+    def keypoint_count(self) -> int | None:
+        return self.kpt_shape[0] if self.kpt_shape else None
 
     def _parts(self) -> list[Part]:
         if self._layout_error is not None:
@@ -216,10 +228,14 @@ class YOLOReader(Reader):
             expected += f' or {4 + self.kpt_shape[0] * self.kpt_shape[1]} (pose, kpt_shape {list(self.kpt_shape)})'
         raise DatasetFormatError(f'label line has {count} values; expected 4 (box), {expected}', file=file, line=line)
 
-    def _pose(self, label: str, cls: int, clipped: list[float], raw: list[float], width: int, height: int) -> Keypoints:
+    def _pose(
+        self, label: str, cls: int, clipped: list[float], raw: list[float], width: int, height: int
+    ) -> Keypoints | Box:
         assert self.kpt_shape is not None
         count, dims = self.kpt_shape
         cx, cy, w, h = clipped[:4]
+        if dims == 3 and not any(raw[6 + i * 3] for i in range(count)):  # no keypoint visible: a plain box
+            return Box(label, (cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height)
         names = self.kpt_names.get(cls) or [f'kp_{i}' for i in range(count)]
         points = []
         for i in range(count):
@@ -229,27 +245,71 @@ class YOLOReader(Reader):
             points.append(Keypoint(name, x * width, y * height, v if v in (0, 1, 2) else 2))
         return Keypoints(label, points, ((cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height))
 
-
 def _box_row(cid: int, x0: float, y0: float, x1: float, y1: float, width: int, height: int) -> str:
     cx, cy = (x0 + x1) / 2 / width, (y0 + y1) / 2 / height
     return f'{cid} {cx:.6f} {cy:.6f} {(x1 - x0) / width:.6f} {(y1 - y0) / height:.6f}'
 
 
+def _corners_row(cid: int, x0: float, y0: float, x1: float, y1: float, width: int, height: int) -> str:
+    """A box as the segment row of its four corners (top-left, top-right, bottom-right, bottom-left)."""
+    a, b, c, d = f'{x0 / width:.6f}', f'{y0 / height:.6f}', f'{x1 / width:.6f}', f'{y1 / height:.6f}'
+    return f'{cid} {a} {b} {c} {b} {c} {d} {a} {d}'
+
+
+def _merged_ring(parts: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
+    """Several rings as one, joined by zero-width bridges between nearest points (as Ultralytics'
+    own COCO converter does), so a multi-part object is one segment row."""
+    ring = list(parts[0])
+    for part in parts[1:]:
+        best = (0, 0, float('inf'))
+        for i, (ax, ay) in enumerate(ring):
+            for j, (bx, by) in enumerate(part):
+                d = (ax - bx) ** 2 + (ay - by) ** 2
+                if d < best[2]:
+                    best = (i, j, d)
+        i, j, _ = best
+        rotated = part[j:] + part[:j] + [part[j]]
+        ring = ring[: i + 1] + rotated + ring[i:]
+    return ring
+
+
 class YOLOWriter(Writer):
+    """Writes one task for the whole dataset (Ultralytics refuses files that mix box and polygon rows).
+
+    ``task='detect'`` writes every shape as its box; ``'segment'`` writes boxes as their four-corner
+    polygons; ``'pose'`` writes keypoint objects (boxes and polygons as pose rows without visible
+    keypoints). ``'auto'`` is ``pose`` when the source declares keypoints (a COCO category with
+    keypoint names, a YOLO ``kpt_shape``), else ``segment`` once any polygon is met, else ``detect``;
+    label files written before the first polygon are rewritten at the end. Every shape written as
+    another kind is reported as changed.
+    """
+
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
         self._made: set[str] = set()
         self._folders: dict[str, tuple[Path, str]] = {}  # split -> (images folder, labels folder)
-        self.kpt_shape: tuple[int, int] | None = None
+        kpt = self.options.get('kpt_shape')
+        self.kpt_shape: tuple[int, int] | None = (int(kpt[0]), 3) if kpt else None
         self.kpt_names: dict[int, list[str]] = {}
         self.losses = Losses('YOLO')
-        self.final = Path(self.options.get('final') or out)
+        asked = str(self.options.get('task') or 'auto')
+        if asked not in TASKS:
+            raise ValueError(f'task must be one of {", ".join(TASKS)}, not {asked!r}')
+        self.asked = asked
+        #: the task in force; 'auto' until a polygon is met (label files are detect rows meanwhile)
+        self.task = 'pose' if asked == 'auto' and self.options.get('declared_task') == 'pose' else asked
+        #: while the task is 'auto', the segment rows of every label file written as detect rows, on
+        #: disk (``path NUL item NUL source NUL row NUL row ...`` lines): rewritten if a polygon comes
+        self.spool: IO[str] | None = None
+        self._corners: list[str] = []
 
     def write(self, item: Item) -> None:
         if not self.ensure_size(item):
             return
         assert item.width and item.height
         width, height = item.width, item.height
+        if self.task == 'auto' and any(_is_shape(a) for a in item.annotations):
+            self.task = 'segment'
         rows = self._rows(item, width, height)
         folders = self._folders.get(item.split)
         if folders is None:
@@ -259,8 +319,13 @@ class YOLOWriter(Writer):
             os.makedirs(folders[1], exist_ok=True)
             self._made.add(item.split)
         images_dir, labels_dir = folders
-        with open(os.path.join(labels_dir, f'{item.name}.txt'), 'wb') as handle:
+        label_path = os.path.join(labels_dir, f'{item.name}.txt')
+        with open(label_path, 'wb') as handle:
             handle.write(('\n'.join(rows) + '\n').encode() if rows else b'')
+        if self.task == 'auto' and rows:
+            if self.spool is None:
+                self.spool = tempfile.TemporaryFile('w+', encoding='utf-8', newline='\n')
+            self.spool.write('\0'.join((label_path, item.name, item.source, *self._corners)) + '\n')
         if self.images != 'none' and item.image is not None:
             place_image(item.image, images_dir / f'{item.name}{item.image.suffix}', self.images)
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
@@ -271,6 +336,9 @@ class YOLOWriter(Writer):
         rows: list[str] = []
         class_id = self.classes.id
         boxes = 0
+        task = self.task
+        corners = self._corners
+        corners.clear()
         for ann in item.annotations:
             if type(ann) is Box:
                 x0, y0 = ann.x, ann.y
@@ -283,10 +351,22 @@ class YOLOWriter(Writer):
                 if ann.attrs:
                     self.losses.add('annotation attributes')
                 boxes += 1
-                rows.append(
-                    f'{class_id(ann.label)} {(x0 + x1) / 2 / width:.6f} {(y0 + y1) / 2 / height:.6f} '
+                cid = class_id(ann.label)
+                if task == 'segment':
+                    self.losses.change('boxes written as their four-corner polygons (task=segment)')
+                    rows.append(_corners_row(cid, x0, y0, x1, y1, width, height))
+                    continue
+                row = (
+                    f'{cid} {(x0 + x1) / 2 / width:.6f} {(y0 + y1) / 2 / height:.6f} '
                     f'{(x1 - x0) / width:.6f} {(y1 - y0) / height:.6f}'
                 )
+                if task == 'auto':
+                    corners.append(_corners_row(cid, x0, y0, x1, y1, width, height))
+                elif task == 'pose':
+                    row = self._pose_from_box(row, ann, item)  # type: ignore[assignment]
+                    if row is None:
+                        continue
+                rows.append(row)
             else:
                 row = self._row(ann, item, width, height)
                 if row is not None:
@@ -298,15 +378,37 @@ class YOLOWriter(Writer):
 
     def _row(self, ann: Annotation, item: Item, width: int, height: int) -> str | None:
         split = item.split
-        if isinstance(ann, Polygon):
-            if len(ann.points) < 3:
+        if isinstance(ann, (Polygon, MultiPolygon)):
+            parts = [ann.points] if isinstance(ann, Polygon) else [p for p in ann.parts if len(p) >= 3]
+            if not parts or len(parts[0]) < 3:
                 self.report.skipped(
                     'polygon with fewer than 3 points', item=item.name, file=item.source or None, annotation=ann.id
                 )
                 return None
+            points = parts[0] if len(parts) == 1 else [p for part in parts for p in part]
+            if self.task != 'segment':
+                box = bounds(points)
+                row = _box_row(
+                    self.classes.id(ann.label),
+                    max(box[0], 0.0),
+                    max(box[1], 0.0),
+                    min(box[0] + box[2], width),
+                    min(box[1] + box[3], height),
+                    width,
+                    height,
+                )
+                self.losses.attrs(ann)
+                self.counted(split, 'polygon')
+                if self.task == 'pose':
+                    return self._pose_from_box(row, ann, item)
+                self.losses.change('polygons written as their boxes (task=detect)')
+                return row
+            if len(parts) > 1:
+                points = _merged_ring(parts)
+                self.losses.change('multi-part polygons joined into one ring (YOLO rows hold one polygon)')
             coords = []
             clipped = False
-            for x, y in ann.points:
+            for x, y in points:
                 nx, ny = x / width, y / height
                 if not (0.0 <= nx <= 1.0 and 0.0 <= ny <= 1.0):
                     clipped = True
@@ -320,9 +422,43 @@ class YOLOWriter(Writer):
             self.counted(split, 'polygon')
             return f'{self.classes.id(ann.label)} ' + ' '.join(coords)
         if isinstance(ann, Keypoints):
-            return self._pose(ann, item, width, height)
+            if self.task == 'pose':
+                return self._pose(ann, item, width, height)
+            self.losses.attrs(ann)
+            self.counted(split, 'keypoints')
+            self.losses.change("keypoint objects written as their boxes (pass task='pose' to keep the keypoints)")
+            if self.task == 'detect':
+                return self._keypoints_box(ann, width, height)
+            corner = self._keypoints_box(ann, width, height, _corners_row)
+            if self.task == 'segment':
+                return corner
+            self._corners.append(corner)
+            return self._keypoints_box(ann, width, height)
         self.losses.cannot_hold(ann)
         return None
+
+    def _keypoints_box(
+        self, ann: Keypoints, width: int, height: int, row: Callable[..., str] = _box_row
+    ) -> str:
+        visible = [(p.x, p.y) for p in ann.points if p.v > 0]
+        box = ann.box or (bounds(visible) if visible else (0.0, 0.0, float(width), float(height)))
+        x0, y0 = max(box[0], 0.0), max(box[1], 0.0)
+        x1, y1 = min(box[0] + box[2], width), min(box[1] + box[3], height)
+        return row(self.classes.id(ann.label), x0, y0, x1, y1, width, height)
+
+    def _pose_from_box(self, row: str, ann: Annotation, item: Item) -> str | None:
+        """A box or polygon in a pose dataset: its box with every keypoint invisible (as Ultralytics
+        writes COCO persons without keypoints)."""
+        if self.kpt_shape is None:
+            self.report.skipped(
+                'shape without keypoints before the first keypoint object (pass task=detect or segment)',
+                item=item.name,
+                file=item.source or None,
+                annotation=getattr(ann, 'id', None),
+            )
+            return None
+        self.losses.change('shapes written as pose rows without visible keypoints (task=pose)')
+        return row + ' 0.000000 0.000000 0' * self.kpt_shape[0]
 
     def _pose(self, ann: Keypoints, item: Item, width: int, height: int) -> str | None:
         count = len(ann.points)
@@ -337,30 +473,45 @@ class YOLOWriter(Writer):
                 annotation=ann.id,
             )
             return None
-        visible = [(p.x, p.y) for p in ann.points if p.v > 0]
-        box = ann.box or (bounds(visible) if visible else (0.0, 0.0, float(width), float(height)))
-        x0, y0 = max(box[0], 0.0), max(box[1], 0.0)
-        x1, y1 = min(box[0] + box[2], width), min(box[1] + box[3], height)
+        parts = [self._keypoints_box(ann, width, height)]
         cid = self.classes.id(ann.label)
         self.kpt_names.setdefault(cid, [p.name for p in ann.points])
-        parts = [_box_row(cid, x0, y0, x1, y1, width, height)]
         for p in ann.points:
             parts.append(f'{_clip01(p.x / width):.6f} {_clip01(p.y / height):.6f} {p.v}')
         self.losses.attrs(ann)
         self.counted(item.split, 'keypoints')
         return ' '.join(parts)
 
+    def resolve(self, task: str) -> None:
+        """Settle an ``auto`` dataset on ``task``: for ``segment``, rewrite the label files written as
+        detect rows before the first polygon (from the spool, so the rows equal direct writing)."""
+        spool, self.spool = self.spool, None
+        if spool is not None and task == 'segment':
+            spool.seek(0)
+            for line in spool:
+                path, name, source, *rows = line.rstrip('\n').split('\0')
+                with open(path, 'wb') as handle:
+                    handle.write(('\n'.join(rows) + '\n').encode())
+                self.report.changed(
+                    f'boxes written as their four-corner polygons (task=segment) (x{len(rows)})',
+                    item=name,
+                    file=source or None,
+                )
+        if spool is not None:
+            spool.close()
+        self.task = task
+
     def close(self) -> None:
+        self.resolve('detect' if self.task == 'auto' else self.task)
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / 'classes.txt').write_text(''.join(f'{n}\n' for n in self.classes.names), encoding='utf-8')
         self._write_yaml()
 
-    def finish(self, final: Path, folder: Path) -> None:
-        self.final = final
-        self._write_yaml(folder / YAML_NAMES[0])
-
-    def _write_yaml(self, path: Path | None = None) -> None:
-        config: dict[str, Any] = {'path': str(self.final.resolve())}
+    def _write_yaml(self) -> None:
+        # no ``path``: Ultralytics then resolves the splits against the YAML's own folder, so the
+        # dataset still loads after it is copied or moved (a relative ``path`` would be taken
+        # against the current directory or Ultralytics' datasets_dir)
+        config: dict[str, Any] = {}
         order = ('train', 'valid', 'test', '')
         splits = sorted(self._made, key=lambda s: order.index(s) if s in order else len(order))
         if not splits or splits == ['']:
@@ -369,10 +520,11 @@ class YOLOWriter(Writer):
             for split in splits:
                 if split:
                     config[_YAML_SPLIT_KEYS.get(split, split)] = f'{split}/images'
+        config['task'] = self.task
         config['nc'] = len(self.classes.names)
         config['names'] = list(self.classes.names)
         if self.kpt_shape:
             config['kpt_shape'] = list(self.kpt_shape)
             config['kpt_names'] = {k: v for k, v in sorted(self.kpt_names.items())}
         text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, default_flow_style=None)
-        (path or self.out / YAML_NAMES[0]).write_text(text, encoding='utf-8')
+        (self.out / YAML_NAMES[0]).write_text(text, encoding='utf-8')
