@@ -238,6 +238,8 @@ def _labels_dir(images: Path) -> Path:
 
 
 class YOLOWriter(Writer):
+    holds = frozenset({'bbox', 'polygon', 'keypoints', 'splits'})
+
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
         self._made: set[str] = set()
