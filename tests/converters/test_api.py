@@ -75,7 +75,7 @@ def test_format_aliases_and_unknown_names() -> None:
     with pytest.raises(ValueError, match='unknown dataset format'):
         get_converter('dm_v2', 'tfrecord', root_dir='.')
     with pytest.raises(UnsupportedFormatError):
-        get_converter('labelme', 'yolo', root_dir='.')
+        get_converter('tfrecord', 'yolo', root_dir='.')
 
 
 def test_dm_version_in_the_format_name_is_used(dm_flat: Path, dm_v1_flat: Path, tmp_path: Path) -> None:

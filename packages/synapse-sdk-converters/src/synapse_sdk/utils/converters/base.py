@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from synapse_sdk.utils.converters.errors import ConverterError
 from synapse_sdk.utils.converters.imagesize import image_size
@@ -43,6 +43,9 @@ class ClassMap:
 class Reader(ABC):
     """Reads one dataset format. ``items()`` must stream: memory may not grow with the image count."""
 
+    #: ``'v1'``/``'v2'`` for the DM readers: whole DM datasets convert file by file between versions.
+    dm_version: ClassVar[str | None] = None
+
     def __init__(self, root: Path, *, is_categorized: bool | None, report: Report, **options: Any) -> None:
         self.root = root
         self.is_categorized = is_categorized
@@ -73,7 +76,15 @@ class Reader(ABC):
 
 
 class Writer(ABC):
-    """Writes one dataset format into ``out`` (a temporary folder renamed into place afterwards)."""
+    """Writes one dataset format into ``out`` (a temporary folder renamed into place afterwards).
+
+    ``holds`` declares what the format keeps (names from :data:`~synapse_sdk.utils.converters.support.CAPABILITIES`):
+    the docs' support matrix is generated from it and the contract suite checks it.
+    """
+
+    holds: ClassVar[frozenset[str]] = frozenset()
+    #: ``'v1'``/``'v2'`` for the DM writers.
+    dm_version: ClassVar[str | None] = None
 
     def __init__(
         self,

@@ -398,6 +398,8 @@ class _Split:
 
 
 class COCOWriter(Writer):
+    holds = frozenset({'bbox', 'polygon', 'keypoints', 'mask', 'tag', 'attributes', 'splits'})
+
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
         self._splits: dict[str, _Split] = {}

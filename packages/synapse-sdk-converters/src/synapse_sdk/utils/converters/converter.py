@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from synapse_sdk.utils.converters.base import ClassMap, Writer
 from synapse_sdk.utils.converters.detect import detect_layout
 from synapse_sdk.utils.converters.errors import OutputExistsError, UnsupportedFormatError
-from synapse_sdk.utils.converters.formats import READERS, WRITERS, DatasetFormat, format_name
+from synapse_sdk.utils.converters.formats import READERS, WRITERS, DatasetFormat, dm_version, format_name
 from synapse_sdk.utils.converters.layout import ImageMode
 from synapse_sdk.utils.converters.nothing import nothing_converted
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
@@ -142,16 +142,16 @@ class DatasetConverter:
         report = Report(strict=self.strict)
         summary = ConversionSummary(self.source, self.target, report=report)
         self.summary = summary
-        source, target = DatasetFormat(self.source), DatasetFormat(self.target)
-        if source.is_dm and target.is_dm:
+        source_version, target_version = dm_version(self.source, READERS), dm_version(self.target, WRITERS)
+        if source_version and target_version:
             from synapse_sdk.utils.converters.dm_dataset import convert_dm_dataset
 
             out.mkdir(parents=True, exist_ok=True)
             convert_dm_dataset(
                 self.root_dir,
                 out,
-                source=source.dm_version or 'v2',
-                target=target.dm_version or 'v2',
+                source=source_version,
+                target=target_version,
                 is_categorized=self.is_categorized,
                 report=report,
                 summary=summary,
@@ -309,18 +309,18 @@ def get_converter(
         source = detect_layout(root_dir, images_dir=images_dir).format
     source_name = format_name(source, READERS)
     target_name = format_name(target, WRITERS)
-    src, dst = DatasetFormat(source_name), DatasetFormat(target_name)
-    key = ('dm' if src.is_dm else source_name, 'dm' if dst.is_dm else target_name)
+    src_version, dst_version = dm_version(source_name, READERS), dm_version(target_name, WRITERS)
+    key = ('dm' if src_version else source_name, 'dm' if dst_version else target_name)
     named = _NAMED.get(key)
     if named is not None:
-        version = (src if src.is_dm else dst).dm_version or 'v2'
+        version = src_version or dst_version or 'v2'
         given = kwargs.pop('dm_version', None)
         if given is not None and str(given).lower().removeprefix('dm_') != version:
             raise UnsupportedFormatError(
-                f'dm_version={given!r} contradicts the format {(src if src.is_dm else dst).value!r}'
+                f'dm_version={given!r} contradicts the format {source_name if src_version else target_name!r}'
             )
         return named(root_dir, is_categorized, dm_version=version, **kwargs)
-    if src.is_dm and dst.is_dm and src.dm_version != dst.dm_version:
-        cls: type[DatasetConverter] = DMV1ToV2Converter if src is DatasetFormat.DM_V1 else DMV2ToV1Converter
+    if src_version and dst_version and src_version != dst_version:
+        cls: type[DatasetConverter] = DMV1ToV2Converter if src_version == 'v1' else DMV2ToV1Converter
         return cls(root_dir, is_categorized, **kwargs)
     return DatasetConverter(root_dir, is_categorized, source=source_name, target=target_name, **kwargs)

@@ -448,6 +448,10 @@ class DMReader(Reader):
 class DMWriter(Writer):
     """Writes DM v1 or v2 (``dm_version``) JSON files and places each image beside them."""
 
+    holds = frozenset(
+        {'bbox', 'rotated_bbox', 'polygon', 'polyline', 'keypoints', 'point', 'mask', 'tag', 'attributes', 'splits'}
+    )
+
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
         self.version = str(self.options.get('dm_version') or 'v2')
@@ -477,20 +481,28 @@ class DMWriter(Writer):
 
 
 class DMV1Reader(DMReader):
+    dm_version = 'v1'
+
     def __init__(self, root: Path, **kwargs: Any) -> None:
         super().__init__(root, **{**kwargs, 'dm_version': 'v1'})
 
 
 class DMV2Reader(DMReader):
+    dm_version = 'v2'
+
     def __init__(self, root: Path, **kwargs: Any) -> None:
         super().__init__(root, **{**kwargs, 'dm_version': 'v2'})
 
 
 class DMV1Writer(DMWriter):
+    dm_version = 'v1'
+
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **{**kwargs, 'dm_version': 'v1'})
 
 
 class DMV2Writer(DMWriter):
+    dm_version = 'v2'
+
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **{**kwargs, 'dm_version': 'v2'})

@@ -1,7 +1,9 @@
 """Dataset formats and the registries that map their names to readers and writers.
 
-Third parties add formats through the entry-point groups ``synapse_sdk.dataset_readers`` and
-``synapse_sdk.dataset_writers`` (``name = "module:Class"``).
+The registries are the one list of formats: ``get_converter``, the CLI (help, completion), the
+contract tests and the docs' support matrix all read them. Third parties add formats through the
+entry-point groups ``synapse_sdk.dataset_readers`` and ``synapse_sdk.dataset_writers``
+(``name = "module:Class"``) or with :func:`register_format`.
 """
 
 from __future__ import annotations
@@ -18,13 +20,21 @@ if TYPE_CHECKING:
 
 
 class DatasetFormat(str, Enum):
-    """Formats ``get_converter`` understands (a ``str``, so ``DatasetFormat.YOLO == 'yolo'``)."""
+    """Names of the built-in formats, as constants (a ``str``, so ``DatasetFormat.YOLO == 'yolo'``).
+
+    Which formats exist is decided by :data:`READERS` and :data:`WRITERS`, not by this enum.
+    """
 
     DM_V1 = 'dm_v1'
     DM_V2 = 'dm_v2'
     YOLO = 'yolo'
     COCO = 'coco'
     PASCAL = 'pascal'
+    CVAT = 'cvat'
+    LABELME = 'labelme'
+    LABEL_STUDIO = 'label_studio'
+    YOLO_OBB = 'yolo_obb'
+    IMAGE_FOLDER = 'image_folder'
 
     def __str__(self) -> str:
         return self.value
@@ -45,6 +55,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     'yolo': ('ultralytics',),
     'coco': ('mscoco',),
     'pascal': ('voc', 'pascal_voc', 'pascalvoc', 'pascal-voc'),
+    'cvat': ('cvat_images', 'cvat-xml', 'cvat_xml'),
+    'labelme': ('label_me', 'label-me'),
+    'label_studio': ('labelstudio', 'label-studio', 'ls'),
+    'yolo_obb': ('yolo-obb', 'obb'),
+    'image_folder': ('imagefolder', 'imagenet', 'image-folder'),
 }
 _TARGETS = {
     'dm_v1': ('dm_io:DMV1Reader', 'dm_io:DMV1Writer'),
@@ -52,13 +67,53 @@ _TARGETS = {
     'yolo': ('yolo:YOLOReader', 'yolo:YOLOWriter'),
     'coco': ('coco:COCOReader', 'coco:COCOWriter'),
     'pascal': ('voc:VOCReader', 'voc:VOCWriter'),
+    'cvat': ('cvat:CVATReader', 'cvat:CVATWriter'),
+    'labelme': ('labelme:LabelMeReader', 'labelme:LabelMeWriter'),
+    'label_studio': ('label_studio:LabelStudioReader', 'label_studio:LabelStudioWriter'),
+    'yolo_obb': ('yolo_obb:YOLOOBBReader', 'yolo_obb:YOLOOBBWriter'),
+    'image_folder': ('image_folder:ImageFolderReader', 'image_folder:ImageFolderWriter'),
 }
 
 READERS: Registry[type[Reader]] = Registry('dataset reader', 'synapse_sdk.dataset_readers')
 WRITERS: Registry[type[Writer]] = Registry('dataset writer', 'synapse_sdk.dataset_writers')
+
+
+def register_format(
+    name: str,
+    reader: str | type[Reader] | None = None,
+    writer: str | type[Writer] | None = None,
+    *,
+    aliases: tuple[str, ...] | list[str] = (),
+    clobber: bool = False,
+) -> None:
+    """Register a format's reader and/or writer (``"module:Class"`` or the class) under ``name``."""
+    if reader is None and writer is None:
+        raise UnsupportedFormatError(f'format {name!r} needs a reader or a writer')
+    if reader is not None:
+        READERS.register(name, reader, aliases=aliases, clobber=clobber)
+    if writer is not None:
+        WRITERS.register(name, writer, aliases=aliases, clobber=clobber)
+
+
 for _name, (_reader, _writer) in _TARGETS.items():
-    READERS.register(_name, f'{_PACKAGE}.{_reader}', aliases=_ALIASES[_name])
-    WRITERS.register(_name, f'{_PACKAGE}.{_writer}', aliases=_ALIASES[_name])
+    register_format(_name, f'{_PACKAGE}.{_reader}', f'{_PACKAGE}.{_writer}', aliases=_ALIASES[_name])
+
+
+def format_names(kind: str = 'any', *, include_aliases: bool = False) -> list[str]:
+    """Registered format names: ``kind`` is ``'read'``, ``'write'`` or ``'any'`` (either)."""
+    names: set[str] = set()
+    if kind in ('read', 'any'):
+        names.update(READERS.names(include_aliases=include_aliases))
+    if kind in ('write', 'any'):
+        names.update(WRITERS.names(include_aliases=include_aliases))
+    return sorted(names)
+
+
+def dm_version(name: str, registry: Registry[type[Reader]] | Registry[type[Writer]]) -> str | None:
+    """The DM schema version (``'v1'``/``'v2'``) the format's reader or writer declares; ``None`` if not DM."""
+    cls = registry.load(format_name(name, registry))
+    version = getattr(cls, 'dm_version', None)
+    return version if isinstance(version, str) else None
 
 
 def format_name(value: str | DatasetFormat, registry: Registry[type[Reader]] | Registry[type[Writer]] = READERS) -> str:
@@ -67,6 +122,14 @@ def format_name(value: str | DatasetFormat, registry: Registry[type[Reader]] | R
     try:
         return registry.canonical(text)
     except NotFoundError:
+        other = WRITERS if registry is READERS else READERS
+        if text in other:
+            can = 'read' if registry is READERS else 'written'
+            raise UnsupportedFormatError(
+                f'dataset format {text!r} cannot be {can} (it has no {registry.kind}); '
+                f'formats that can: {", ".join(registry.names())}',
+                details={'format': text},
+            ) from None
         raise UnsupportedFormatError(
             f'unknown dataset format {text!r}; available: {", ".join(registry.names())}', details={'format': text}
         ) from None

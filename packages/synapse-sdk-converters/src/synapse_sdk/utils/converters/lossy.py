@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from synapse_sdk.utils.converters.model import Annotation, Item, Mask, Point, Polyline, Tag
+from synapse_sdk.utils.converters.model import Annotation, Box, Item, Keypoints, Mask, Point, Polygon, Polyline, Tag
 from synapse_sdk.utils.converters.report import Report
 
 # How a report names the annotations a target format has no place for.
@@ -14,6 +14,9 @@ KIND_LOSSES: dict[type, str] = {
     Polyline: 'polylines',
     Mask: 'pixel masks',
     Tag: 'image classifications',
+    Box: 'boxes',
+    Polygon: 'polygons',
+    Keypoints: 'keypoint objects',
 }
 
 

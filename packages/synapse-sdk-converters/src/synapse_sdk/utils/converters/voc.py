@@ -231,6 +231,8 @@ def _int(text: str | None) -> int:
 
 
 class VOCWriter(Writer):
+    holds = frozenset({'bbox', 'attributes', 'splits'})
+
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
         self.annotations = out / 'Annotations'

@@ -284,6 +284,8 @@ class YOLOWriter(Writer):
     another kind is reported as changed.
     """
 
+    holds = frozenset({'bbox', 'polygon', 'keypoints', 'splits'})
+
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
         self._made: set[str] = set()
