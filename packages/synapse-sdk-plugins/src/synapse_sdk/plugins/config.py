@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,12 @@ class PluginConfig(BaseModel):
         if isinstance(data, dict) and isinstance(data.get('env'), dict):
             data = {**data, 'env': {str(k): str(v) for k, v in data['env'].items()}}
         return data
+
+    @field_validator('package_manager_options', mode='before')
+    @classmethod
+    def _options_text(cls, value: Any) -> Any:
+        # One string of installer flags is as common as a list: ``--index-url https://... --pre``.
+        return shlex.split(value) if isinstance(value, str) else value
 
     def action_names(self) -> list[str]:
         return list(self.actions)

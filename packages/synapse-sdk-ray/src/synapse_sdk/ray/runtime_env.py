@@ -57,29 +57,25 @@ class PluginSettings:
 
 
 def read_plugin_settings(working_dir: str | os.PathLike[str] | None) -> PluginSettings:
-    """Settings from ``<working_dir>/config.yaml``; defaults when there is none."""
+    """Settings from the plugin's ``config.yaml`` (or ``synapse.yaml``); defaults when there is none.
+
+    Read with the plugins' own parser, so a plugin means the same thing locally and on Ray.
+    """
     if working_dir is None:
         return PluginSettings()
-    config_file = Path(working_dir) / 'config.yaml'
-    if not config_file.is_file():
-        return PluginSettings()
-    from synapse_sdk.core.parsing import load_yaml
+    from synapse_sdk.plugins.config import CONFIG_FILE_NAMES, load_plugin_config
 
-    data = load_yaml(config_file) or {}
-    if not isinstance(data, Mapping):
+    folder = Path(working_dir)
+    if not any((folder / name).is_file() for name in CONFIG_FILE_NAMES):
         return PluginSettings()
-    manager = data.get('package_manager') or 'pip'
-    manager = getattr(manager, 'value', manager)
-    options = data.get('package_manager_options') or []
-    if isinstance(options, str):
-        options = shlex.split(options)
+    config, _ = load_plugin_config(folder)
     return PluginSettings(
-        package_manager=str(manager),
-        package_manager_options=[str(o) for o in options],
-        wheels_dir=str(data.get('wheels_dir') or 'wheels'),
-        env=dict(data.get('env') or {}),
-        runtime_env=dict(data.get('runtime_env') or {}),
-        name=str(data['code']) if data.get('code') else (str(data['name']) if data.get('name') else None),
+        package_manager=str(getattr(config.package_manager, 'value', config.package_manager)),
+        package_manager_options=list(config.package_manager_options),
+        wheels_dir=config.wheels_dir,
+        env=dict(config.env),
+        runtime_env=dict(config.runtime_env),
+        name=config.code or config.name or None,
     )
 
 
