@@ -124,17 +124,16 @@ def test_list_and_describe() -> None:
     assert described['params_schema']['properties']['epochs']['minimum'] == 1
 
 
-@pytest.mark.parametrize('category', ['neural_net', 'export', 'upload', 'pre_annotation', 'custom'])
+@pytest.mark.parametrize('category', ['custom', 'post_annotation', 'data_validation'])
 def test_create_scaffolds_a_runnable_plugin(tmp_path: Path, category: str) -> None:
+    # Categories with a base class get it (tests/cli/test_scaffolds.py); these get the generic action.
     target = tmp_path / 'new'
     done = synapse('plugin', 'create', '--path', str(target), '--name', 'My Plugin', '--category', category)
     assert done.returncode == 0, done.stderr
     listed = synapse('plugin', 'list', cwd=target)
     first = listed.stdout.split('┃ action')[0]
     assert 'my-plugin' in first
-    action = {'neural_net': 'train', 'export': 'export', 'upload': 'upload', 'pre_annotation': 'to_task'}.get(
-        category, 'run'
-    )
+    action = {'data_validation': 'validate'}.get(category, 'run')
     done = synapse('plugin', 'run', action, '--params', '{"items": 2}', '-q', cwd=target)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {'processed': 2}

@@ -102,12 +102,12 @@ def test_ray_settings_read_config_yaml_within_the_bounds(tmp_path: Path) -> None
     out = capped_python(
         f'from synapse_sdk.ray.runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
     )
-    assert out.startswith('ParseError: ') and 'aliases expand' in out
+    assert out.startswith('PluginConfigParseError: ') and 'aliases expand' in out
     (folder / 'config.yaml').write_text(PLUGIN_HEAD + DEEP_YAML)
     out = capped_python(
         f'from synapse_sdk.ray.runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
     )
-    assert out.startswith('ParseError: ') and 'nested deeper than 100' in out
+    assert out.startswith('PluginConfigParseError: ') and 'nested deeper than 100' in out
 
 
 def test_deep_yaml_config_is_a_typed_error(tmp_path: Path) -> None:

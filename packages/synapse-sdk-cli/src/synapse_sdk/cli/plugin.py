@@ -203,7 +203,11 @@ def create(
     name: str = typer.Option(..., '--name', '-n', help='Display name.'),
     code: str | None = typer.Option(None, '--code', help='Slug id (default: from the name).'),
     category: str = typer.Option(
-        'custom', '--category', '-c', help='Plugin category, e.g. neural_net, export, upload.'
+        'custom',
+        '--category',
+        '-c',
+        help='Plugin category: neural_net (train + served inference), export, upload, pre_annotation (to_task), '
+        'smart_tool (auto_label + inference), post_annotation, data_validation, custom.',
     ),
     description: str = typer.Option('', '--description', '-d'),
 ) -> None:
