@@ -273,6 +273,9 @@ def test_split_dm_dataset_without_categorized(dm_split: Path, tmp_path: Path) ->
     result = runner.invoke(app, ['dataset', 'convert', str(dm_split), str(tmp_path / 'y'), '--to', 'yolo', '-q'])
     assert result.exit_code == 0, result.output
     assert (tmp_path / 'y' / 'valid' / 'labels').is_dir()
+    checked = runner.invoke(app, ['dataset', 'validate', str(dm_split), '-q'])
+    assert checked.exit_code == 0, checked.output
+    assert 'valid' in checked.output and 'test' in checked.output
 
 
 # --- the detect command -----------------------------------------------------------------------

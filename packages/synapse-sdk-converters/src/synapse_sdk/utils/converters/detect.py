@@ -143,7 +143,8 @@ def detect_coco(root: Path, images_dir: Path | None = None) -> Layout | None:
     extra = [images_dir] if images_dir else []
     if root.is_file():
         base = root.parent
-        folders = [base, base / 'images', *_sibling_image_dirs(base.parent, root)]
+        siblings = _sibling_image_dirs(base.parent, root) if base.name == 'annotations' else []
+        folders = [base, base / 'images', *siblings]
         part = Part('', root, _unique([*extra, *folders]))
         return Layout('coco', 'coco-file', root, [part])
     if not root.is_dir():
