@@ -112,15 +112,21 @@ def _subdirs(folder: Path) -> list[Path]:
     return [Path(e.path) for e in _entries(folder) if e.is_dir() and not e.name.startswith('.')]
 
 
+def _any_file(folder: Path, test: Any) -> bool:
+    """Does ``folder`` hold a file whose lower-cased name passes ``test``? Stops at the first one."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(test(e.name.lower()) and e.is_file() for e in entries)
+    except OSError:
+        return False
+
+
 def _has_images(folder: Path) -> bool:
-    for entry in _entries(folder):
-        if entry.is_file() and os.path.splitext(entry.name)[1].lower() in _IMAGE_EXT:
-            return True
-    return False
+    return _any_file(folder, lambda name: os.path.splitext(name)[1] in _IMAGE_EXT)
 
 
 def _has_ext(folder: Path, ext: str) -> bool:
-    return any(e.is_file() and e.name.lower().endswith(ext) for e in _entries(folder))
+    return _any_file(folder, lambda name: name.endswith(ext))
 
 
 def _head(path: Path, size: int = 65536) -> bytes:
