@@ -407,7 +407,6 @@ def _darknet(root: Path) -> Layout | None:
                 names_file = found
     if names_file.is_file():
         layout.names = _lines(names_file)
-    listed: set[Path] = set()
     for key in ('train', 'valid', 'val', 'test'):  # Darknet writes valid=, Datumaro val=
         entry = settings.get(key)
         if not entry:
@@ -417,7 +416,6 @@ def _darknet(root: Path) -> Layout | None:
             layout.unplaced.append(f'{key} = {entry} (not found)')
             continue
         layout.parts.append(Part(split_name(key), root, [root], listing=listing))
-        listed.add(listing)
     if not layout.parts:
         for folder in data_dirs:
             subset = re.fullmatch(r'obj_(.+)_data', folder.name).group(1)  # type: ignore[union-attr]

@@ -15,7 +15,15 @@ from typing import Any
 import yaml
 
 from synapse_sdk.utils.converters.base import Reader, Writer
-from synapse_sdk.utils.converters.detect import Layout, Part, detect_layout, labels_dir_for, read_yaml, resolve_listed
+from synapse_sdk.utils.converters.detect import (
+    YAML_NAMES,
+    Layout,
+    Part,
+    detect_layout,
+    labels_dir_for,
+    read_yaml,
+    resolve_listed,
+)
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 from synapse_sdk.utils.converters.imagesize import image_size
 from synapse_sdk.utils.converters.layout import place_image
@@ -31,7 +39,6 @@ from synapse_sdk.utils.converters.model import (
 from synapse_sdk.utils.converters.names import UniqueNames, walk_images
 from synapse_sdk.utils.converters.numbers import bounds
 
-YAML_NAMES = ('dataset.yaml', 'data.yaml')
 _YAML_SPLIT_KEYS = {'train': 'train', 'valid': 'val', 'test': 'test'}
 _EPS = 1e-6
 
