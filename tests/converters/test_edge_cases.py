@@ -114,3 +114,26 @@ def test_yolo_six_decimal_rounding_is_not_a_problem(tmp_path: Path) -> None:
     path.write_text(json.dumps(dm))
     out = get_converter('dm_v2', 'yolo', root_dir=tmp_path / 'dm').convert()
     assert [e.reason for e in out.report.entries] == ['box clipped to the image']
+
+
+def test_coco_same_stem_in_two_folders_both_kept(tmp_path: Path) -> None:
+    root = tmp_path / 'coco'
+    for cam in ('cam1', 'cam2'):
+        image(root / 'images' / cam / '0001.jpg')
+    doc = {
+        'images': [
+            {'id': 1, 'file_name': 'cam1/0001.jpg', 'width': 64, 'height': 48},
+            {'id': 2, 'file_name': 'cam2/0001.jpg', 'width': 64, 'height': 48},
+        ],
+        'annotations': [
+            {'id': i, 'image_id': i, 'category_id': 1, 'bbox': [1, 2, 10, 10], 'area': 100, 'iscrowd': 0}
+            for i in (1, 2)
+        ],
+        'categories': [{'id': 1, 'name': 'cat'}],
+    }
+    (root / 'annotations.json').write_text(json.dumps(doc))
+    summary = get_converter('coco', 'yolo', root_dir=root).save_to_folder(tmp_path / 'yolo')
+    assert summary.images == {'all': 2}
+    assert sorted(p.name for p in (tmp_path / 'yolo' / 'labels').iterdir()) == ['0001.txt', 'cam2_0001.txt']
+    [renamed] = [e for e in summary.report.entries if 'also named' in e.reason]
+    assert renamed.file and renamed.file.endswith('cam2/0001.jpg')

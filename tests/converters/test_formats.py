@@ -234,12 +234,13 @@ def test_voc_attribute_values_keep_their_type_through_a_round_trip(
     assert all(type(a['value']) is type(values[a['name']]) for a in box['attrs'])
 
 
-def test_voc_refuses_a_second_image_with_the_same_name(dm_split: Path, tmp_path: Path) -> None:
+def test_voc_keeps_a_second_image_with_the_same_name_renamed(dm_split: Path, tmp_path: Path) -> None:
     import shutil
 
     shutil.copy(dm_split / 'train' / 'json' / 'a1.json', dm_split / 'valid' / 'json' / 'a1.json')
     shutil.copy(dm_split / 'train' / 'original_files' / 'a1.jpg', dm_split / 'valid' / 'original_files' / 'a1.jpg')
     summary = get_converter('dm_v2', 'pascal', root_dir=dm_split, is_categorized=True).save_to_folder(tmp_path / 'voc')
-    assert summary.images == {'train': 2, 'valid': 1, 'test': 1}
-    assert any("already has an image named 'a1'" in e.reason for e in summary.report.entries)
-    assert (tmp_path / 'voc' / 'ImageSets' / 'Main' / 'val.txt').read_text() == 'c1\n'
+    assert summary.images == {'train': 2, 'valid': 2, 'test': 1}
+    assert any("already has an image named 'a1'; written as 'valid_a1'" in e.reason for e in summary.report.entries)
+    assert (tmp_path / 'voc' / 'ImageSets' / 'Main' / 'val.txt').read_text() == 'valid_a1\nc1\n'
+    assert (tmp_path / 'voc' / 'Annotations' / 'valid_a1.xml').is_file()

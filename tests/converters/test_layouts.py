@@ -273,6 +273,9 @@ def test_split_dm_dataset_without_categorized(dm_split: Path, tmp_path: Path) ->
     result = runner.invoke(app, ['dataset', 'convert', str(dm_split), str(tmp_path / 'y'), '--to', 'yolo', '-q'])
     assert result.exit_code == 0, result.output
     assert (tmp_path / 'y' / 'valid' / 'labels').is_dir()
+    checked = runner.invoke(app, ['dataset', 'validate', str(dm_split), '-q'])
+    assert checked.exit_code == 0, checked.output
+    assert 'valid' in checked.output and 'test' in checked.output
 
 
 # --- the detect command -----------------------------------------------------------------------
@@ -296,3 +299,13 @@ def test_detect_command_table_and_json(tmp_path: Path) -> None:
     (tmp_path / 'empty').mkdir()
     unknown = runner.invoke(app, ['dataset', 'detect', str(tmp_path / 'empty')])
     assert unknown.exit_code == 1 and 'found no' in unknown.output and 'Traceback' not in unknown.output
+
+
+def test_an_empty_dataset_is_an_error_not_an_empty_output(tmp_path: Path) -> None:
+    root = tmp_path / 'coco'
+    write_json(root / 'annotations.json', {'images': [], 'annotations': [], 'categories': []})
+    with pytest.raises(NothingConvertedError, match='found no coco items'):
+        get_converter('coco', 'yolo', root_dir=root).save_to_folder(tmp_path / 'out')
+    assert not (tmp_path / 'out').exists()
+    result = runner.invoke(app, ['dataset', 'convert', str(root), str(tmp_path / 'out'), '--to', 'dm_v2', '-q'])
+    assert result.exit_code == 1 and 'synapse dataset detect' in result.output

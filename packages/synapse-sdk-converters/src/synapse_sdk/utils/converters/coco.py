@@ -33,6 +33,7 @@ from synapse_sdk.utils.converters.model import (
     Polygon,
     Tag,
 )
+from synapse_sdk.utils.converters.names import UniqueNames
 from synapse_sdk.utils.converters.numbers import all_numbers, bounds, polygon_area, tidy
 from synapse_sdk.utils.converters.rle import counts_to_pixels, decode_counts, pixel_bounds, pixels_to_counts
 
@@ -62,6 +63,7 @@ class COCOReader(Reader):
         self._cache: tuple[Path, dict[int, tuple[int, str, list[str]]]] | None = None
         self._listings: dict[Path, set[str]] = {}
         self._parts: list[Part] | None = None
+        self.unique = UniqueNames(self.report)
         self._image_dirs: dict[Path, list[Path]] = {}
 
     def _files(self) -> list[tuple[str, Path]]:
@@ -325,7 +327,8 @@ class _Emit:
         self.group = group
         self.images = images
         self.position = 0
-        self.names: set[str] = set()
+        self.seen = reader.unique.seen(split)  # item names handed out in this split
+        self.files: set[str] = set()
 
     def ready(self) -> Iterator[Item]:
         """Every next image whose annotations are all read."""
@@ -357,11 +360,16 @@ class _Emit:
             reader.problem(error)
             group.lost(image_id, anns)
             return None
-        if item.name in self.names:
-            reader.problem(DatasetFormatError(f'two images share the name {item.name!r}', file=path, key=where))
+        file_name = image['file_name']
+        if file_name in self.files:
+            reader.problem(DatasetFormatError(f'two images share the file name {file_name!r}', file=path, key=where))
             group.lost(image_id, anns)
             return None
-        self.names.add(item.name)
+        self.files.add(file_name)
+        if item.name in self.seen:  # the same stem in another folder: both kept, this one renamed
+            item.name = reader.unique.name(self.split, item.name, file_name, str(item.image or path))
+        else:
+            self.seen.add(item.name)
         group.produced(image_id)
         width, height = item.width or 0, item.height or 0
         for ann_index, ann in anns:

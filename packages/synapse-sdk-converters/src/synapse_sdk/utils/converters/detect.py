@@ -112,15 +112,21 @@ def _subdirs(folder: Path) -> list[Path]:
     return [Path(e.path) for e in _entries(folder) if e.is_dir() and not e.name.startswith('.')]
 
 
+def _any_file(folder: Path, test: Any) -> bool:
+    """Does ``folder`` hold a file whose lower-cased name passes ``test``? Stops at the first one."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(test(e.name.lower()) and e.is_file() for e in entries)
+    except OSError:
+        return False
+
+
 def _has_images(folder: Path) -> bool:
-    for entry in _entries(folder):
-        if entry.is_file() and os.path.splitext(entry.name)[1].lower() in _IMAGE_EXT:
-            return True
-    return False
+    return _any_file(folder, lambda name: os.path.splitext(name)[1] in _IMAGE_EXT)
 
 
 def _has_ext(folder: Path, ext: str) -> bool:
-    return any(e.is_file() and e.name.lower().endswith(ext) for e in _entries(folder))
+    return _any_file(folder, lambda name: name.endswith(ext))
 
 
 def _head(path: Path, size: int = 65536) -> bytes:
@@ -143,7 +149,8 @@ def detect_coco(root: Path, images_dir: Path | None = None) -> Layout | None:
     extra = [images_dir] if images_dir else []
     if root.is_file():
         base = root.parent
-        folders = [base, base / 'images', *_sibling_image_dirs(base.parent, root)]
+        siblings = _sibling_image_dirs(base.parent, root) if base.name == 'annotations' else []
+        folders = [base, base / 'images', *siblings]
         part = Part('', root, _unique([*extra, *folders]))
         return Layout('coco', 'coco-file', root, [part])
     if not root.is_dir():
@@ -400,7 +407,6 @@ def _darknet(root: Path) -> Layout | None:
                 names_file = found
     if names_file.is_file():
         layout.names = _lines(names_file)
-    listed: set[Path] = set()
     for key in ('train', 'valid', 'val', 'test'):  # Darknet writes valid=, Datumaro val=
         entry = settings.get(key)
         if not entry:
@@ -410,7 +416,6 @@ def _darknet(root: Path) -> Layout | None:
             layout.unplaced.append(f'{key} = {entry} (not found)')
             continue
         layout.parts.append(Part(split_name(key), root, [root], listing=listing))
-        listed.add(listing)
     if not layout.parts:
         for folder in data_dirs:
             subset = re.fullmatch(r'obj_(.+)_data', folder.name).group(1)  # type: ignore[union-attr]

@@ -57,7 +57,7 @@ def convert_dm_dataset(
                 continue
             image = found.get(stem)
             if image is None:
-                report.skipped('image file is missing', item=stem, file=str(path))
+                report.skipped('image file is missing', item=stem, file=str(files_dir / f'{stem}.*'))
             else:
                 place_image(files_dir / image, base / 'original_files' / image, images)
             summary.images[split or 'all'] = summary.images.get(split or 'all', 0) + 1

@@ -437,6 +437,8 @@ class DMReader(Reader):
                     image_name = images.get(stem)
                     image = files_dir / image_name if image_name else None
                     item = item_from_v2(doc, name=stem, split=split, image=image, source=source, report=self.report)
+                    if image is None:
+                        item.looked_in = (str(files_dir / f'{stem}.*'),)
                 except DatasetFormatError as error:
                     if 'use dm_v' in error.reason:
                         raise

@@ -16,10 +16,11 @@ from synapse_sdk.utils.converters.report import Report
 _IMAGE_EXT = frozenset(IMAGE_EXTENSIONS)
 
 
-def walk_images(folder: Path) -> list[Path]:
-    """Every image under ``folder``, sub-folders included, sorted by relative path (hidden folders skipped)."""
-    found: list[Path] = []
+def walk_images(folder: Path) -> list[str]:
+    """Every image under ``folder``, sub-folders included, as sorted path strings (hidden folders skipped)."""
+    found: list[str] = []
     stack = [str(folder)]
+    splitext = os.path.splitext
     while stack:
         current = stack.pop()
         try:
@@ -28,13 +29,11 @@ def walk_images(folder: Path) -> list[Path]:
             continue
         for entry in entries:
             name = entry.name
-            if entry.is_dir():
-                if not name.startswith('.'):
-                    stack.append(entry.path)
-            elif os.path.splitext(name)[1].lower() in _IMAGE_EXT:
-                found.append(Path(entry.path))
-    base = len(str(folder)) + 1
-    found.sort(key=lambda p: str(p)[base:])
+            if splitext(name)[1].lower() in _IMAGE_EXT:
+                found.append(entry.path)
+            elif entry.is_dir() and not name.startswith('.'):
+                stack.append(entry.path)
+    found.sort()  # one common prefix: the order of the paths relative to ``folder``
     return found
 
 
@@ -45,8 +44,12 @@ class UniqueNames:
         self.report = report
         self._seen: dict[str, set[str]] = {}
 
+    def seen(self, split: str) -> set[str]:
+        """The names handed out in ``split`` (a reader's hot loop checks it before calling :meth:`name`)."""
+        return self._seen.setdefault(split, set())
+
     def name(self, split: str, stem: str, relative: str | Path, file: str | None = None) -> str:
-        seen = self._seen.setdefault(split, set())
+        seen = self.seen(split)
         if stem not in seen:
             seen.add(stem)
             return stem

@@ -71,7 +71,6 @@ class VOCReader(Reader):
                     'required folder "Annotations" does not exist', file=self.root / 'Annotations'
                 ) from None
             raise
-        self._names = layout.names
         return layout.parts
 
     def class_names(self) -> list[str] | None:
@@ -247,11 +246,18 @@ class VOCWriter(Writer):
         self._annotations = str(self.annotations)
 
     def write(self, item: Item) -> None:
-        if item.name in self._names:  # VOC keeps every split in one folder
-            self.report.skipped(
-                f'another split already has an image named {item.name!r}', item=item.name, file=item.source or None
+        if item.name in self._names:  # VOC keeps every split in one folder: both kept, this one renamed
+            renamed = f'{item.split}_{item.name}' if item.split else f'{item.name}_2'
+            count = 2
+            while renamed in self._names:
+                count += 1
+                renamed = f'{item.split}_{item.name}_{count}' if item.split else f'{item.name}_{count}'
+            self.report.changed(
+                f'another split already has an image named {item.name!r}; written as {renamed!r}',
+                item=renamed,
+                file=str(item.image) if item.image else item.source or None,
             )
-            return
+            item.name = renamed
         if not self.ensure_size(item):
             return
         self._names.add(item.name)

@@ -16,7 +16,15 @@ from typing import IO, Any
 import yaml
 
 from synapse_sdk.utils.converters.base import Reader, Writer
-from synapse_sdk.utils.converters.detect import Layout, Part, detect_layout, labels_dir_for, read_yaml, resolve_listed
+from synapse_sdk.utils.converters.detect import (
+    YAML_NAMES,
+    Layout,
+    Part,
+    detect_layout,
+    labels_dir_for,
+    read_yaml,
+    resolve_listed,
+)
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 from synapse_sdk.utils.converters.imagesize import image_size
 from synapse_sdk.utils.converters.layout import place_image
@@ -33,7 +41,6 @@ from synapse_sdk.utils.converters.model import (
 from synapse_sdk.utils.converters.names import UniqueNames, walk_images
 from synapse_sdk.utils.converters.numbers import bounds
 
-YAML_NAMES = ('dataset.yaml', 'data.yaml')
 _YAML_SPLIT_KEYS = {'train': 'train', 'valid': 'val', 'test': 'test'}
 _EPS = 1e-6
 #: YOLO tasks a dataset can be written for (``auto`` picks one from the data).
@@ -105,14 +112,14 @@ class YOLOReader(Reader):
     def count(self) -> int:
         return sum(len(self._images(part)) for part in self._parts())
 
-    def _images(self, part: Part) -> list[Path]:
+    def _images(self, part: Part) -> list[str]:
         if part.listing is None:
             return walk_images(part.images[0])
         try:
             lines = part.listing.read_text(encoding='utf-8').splitlines()
         except (OSError, UnicodeDecodeError) as error:
             raise DatasetFormatError(f'cannot read image list ({error})', file=part.listing) from None
-        return [resolve_listed(self.root, part.listing, line) for line in lines if line.strip()]
+        return [str(resolve_listed(self.root, part.listing, line)) for line in lines if line.strip()]
 
     def items(self) -> Iterator[Item]:
         names = UniqueNames(self.report)
@@ -120,50 +127,64 @@ class YOLOReader(Reader):
             yield from self._part_items(part, names)
 
     def _part_items(self, part: Part, names: UniqueNames) -> Iterator[Item]:
+        """The items of one part; label files are looked up in one directory listing per folder."""
         split = part.split
         listings: dict[str, set[str]] = {}
         used: set[str] = set()
-        images_dir = str(part.images[0])
-        cut = len(images_dir) + 1
-        for image in self._images(part):
-            text_path = str(image)
+        labels_dir = str(part.annotations)
+        cut = len(str(part.images[0])) + 1
+        seen = names.seen(split)
+        splitext, join = os.path.splitext, os.path.join
+        for text_path in self._images(part):
+            image = Path(text_path)
             if part.listing is None:
-                rel = os.path.splitext(text_path[cut:])[0]
-                label_path = os.path.join(str(part.annotations), rel + '.txt')
+                rel = splitext(text_path[cut:])[0]
+                if '/' in rel or os.sep in rel:
+                    folder, label_name = os.path.split(join(labels_dir, rel + '.txt'))
+                else:
+                    folder, label_name = labels_dir, rel + '.txt'
             else:
                 rel = image.stem
-                label_path = os.path.splitext(str(labels_dir_for(image.parent) / image.name))[0] + '.txt'
-            folder, label_name = os.path.split(label_path)
+                folder, label_name = str(labels_dir_for(image.parent)), rel + '.txt'
             listing = listings.get(folder)
             if listing is None:
                 try:
                     listing = listings[folder] = {n for n in os.listdir(folder) if n.endswith('.txt')}
                 except OSError:
                     listing = listings[folder] = set()
-            label_file = Path(label_path)
+            label_path = join(folder, label_name)
+            has_label = label_name in listing
             stem = image.stem
             try:
-                if not image.is_file() and part.listing is not None:
+                if part.listing is not None and not image.is_file():
                     raise DatasetLayoutError('image named in the image list does not exist', file=image)
                 width, height = image_size(image)
-                has_label = label_name in listing
-                text = label_file.read_text(encoding='utf-8') if has_label else ''
+                if has_label:
+                    with open(label_path, encoding='utf-8') as handle:
+                        text = handle.read()
+                else:
+                    text = ''
             except ConverterError as error:
                 self.problem(error, item=stem)
                 continue
             except (OSError, UnicodeDecodeError) as error:
-                self.problem(DatasetFormatError(f'cannot read label file ({error})', file=label_file), item=stem)
+                self.problem(DatasetFormatError(f'cannot read label file ({error})', file=label_path), item=stem)
                 continue
             if has_label:
                 used.add(label_path)
-            name = names.name(split, stem, rel, str(image))
-            item = Item(name, split, image, width, height, source=str(label_file))
+            if stem in seen:
+                name = names.name(split, stem, rel, text_path)
+            else:
+                seen.add(stem)
+                name = stem
+            label_file = Path(label_path)
+            item = Item(name, split, image, width, height, source=label_path)
             item.annotations = self.parse(text, label_file, width, height)
             yield item
         if part.listing is None:  # label files without an image (in the folders listed)
             for folder, listing in listings.items():
                 for label_name in sorted(listing):
-                    path = os.path.join(folder, label_name)
+                    path = join(folder, label_name)
                     if path not in used and label_name != 'classes.txt':
                         self.problem(DatasetLayoutError('label file has no image', file=path), item=label_name[:-4])
 
@@ -216,11 +237,12 @@ class YOLOReader(Reader):
             return self._pose(label, cls, clipped, values, width, height)
         if count == 4:
             cx, cy, w, h = clipped
-            x0, y0 = (cx - w / 2) * width, (cy - h / 2) * height
-            x1, y1 = x0 + w * width, y0 + h * height
-            if x0 < 0 or y0 < 0 or x1 > width or y1 > height:  # a hair outside from 6-decimal rounding: clip
-                x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, float(width)), min(y1, float(height))
-            return Box(label, x0, y0, x1 - x0, y1 - y0)
+            x0, y0, bw, bh = (cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height
+            if x0 < 0 or y0 < 0 or x0 + bw > width or y0 + bh > height:  # a hair outside (6-decimal rounding)
+                x1, y1 = min(x0 + bw, float(width)), min(y0 + bh, float(height))
+                x0, y0 = max(x0, 0.0), max(y0, 0.0)
+                bw, bh = x1 - x0, y1 - y0
+            return Box(label, x0, y0, bw, bh)
         if count >= 6 and count % 2 == 0:
             return Polygon(label, [(clipped[i] * width, clipped[i + 1] * height) for i in range(0, count, 2)])
         expected = 'an even count >= 6 (polygon)'
