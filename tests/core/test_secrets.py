@@ -143,6 +143,7 @@ def test_redact_text_masks_known_values_their_encodings_and_assignments() -> Non
     for leaked in ('hunter2', 'pw1', 'abcdef', 'secret-value', 'c2VjcmV0LXZhbHVl'):
         assert leaked not in shown
     assert 'plain=ok' in shown
+    assert redact_text('no such object: Key=models/a.bin') == 'no such object: Key=models/a.bin'
 
 
 def test_redact_mapping_nested() -> None:
