@@ -74,6 +74,10 @@ class ArchiveError(SynapseError, ValueError):
     """An archive could not be written, or refuses to be extracted safely."""
 
 
+class SecretFileError(SynapseError, PermissionError):
+    """Files about to be packed look like private keys or credentials (see ``synapse_sdk.core.packing``)."""
+
+
 class ClientError(SynapseError, ConnectionError):
     """A remote service answered with an error or could not be reached."""
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synapse_sdk.core.errors import ArchiveError, SynapseError
+from synapse_sdk.core.errors import ArchiveError, SecretFileError
 
 SECRET_EXCLUDES: tuple[str, ...] = (
     '.env',
@@ -106,10 +106,6 @@ _JSON_PRIVATE_KEY = re.compile(rb'"private_key"\s*:\s*"')
 _AWS_CREDENTIALS = re.compile(rb'^\s*aws_secret_access_key\s*=\s*\S', re.MULTILINE | re.IGNORECASE)
 _DOCKER_AUTHS = re.compile(rb'"auths"\s*:\s*\{[^}]*"auth"\s*:\s*"', re.DOTALL)
 _KUBECONFIG = re.compile(rb'^\s*(client-key-data|token)\s*:\s*\S', re.MULTILINE)
-
-
-class SecretFileError(SynapseError, PermissionError):
-    """Files about to be packed look like private keys or credentials."""
 
 
 @dataclass(frozen=True)

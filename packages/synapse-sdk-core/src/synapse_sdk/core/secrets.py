@@ -186,6 +186,9 @@ def _mask_query(match: re.Match[str]) -> str:
 
 
 def _mask_assignment(match: re.Match[str]) -> str:
+    # A bare ``key=`` in a message is usually an object key (``Key=models/a.bin``), not a secret.
+    if match['key'].lower() in ('key', 'keys'):
+        return match[0]
     if is_secret_name(match['key']) and match['value'] != MASK and '://' not in match['value']:
         return f'{match["key"]}{match["op"]}{match["quote"]}{MASK}'
     return match[0]
