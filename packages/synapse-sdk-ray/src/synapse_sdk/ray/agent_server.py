@@ -207,7 +207,8 @@ def create_app(
             ray_ok = status == 200
         except Exception:
             ray_ok = False
-        return _json({'status': 'ok' if ray_ok else 'degraded', 'ray': {'reachable': ray_ok}})
+        tails = {'open': open_tails, 'max': tail_limits.max_tails}
+        return _json({'status': 'ok' if ray_ok else 'degraded', 'ray': {'reachable': ray_ok}, 'tails': tails})
 
     async def list_jobs(request: web.Request) -> web.Response:
         return await proxy('GET', '/api/jobs/')
@@ -379,9 +380,6 @@ def serve(
     )
     if generated:
         out = token_stream or sys.stderr
-        out.write(
-            f'Generated agent token (shown once, not stored): {token}\n'
-            f'Send it with every request as the header: Authorization: {token}\n'
-        )
+        out.write(f'Generated agent token (shown once, never stored); send it as the header\nAuthorization: {token}\n')
         out.flush()
     web.run_app(app, host=host, port=port, print=None, access_log=None)
