@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -34,8 +33,9 @@ from synapse_sdk.ray.testing import LocalHead, free_port
 TOKEN = 'agent-security-token-for-tests'
 BIG_LINES, BIG_WIDTH = 2000, 10_000  # a 20 MB log
 BIG_JOB = (
-    f"python -c \"import time; [print(str(i).zfill(6) + 'x' * {BIG_WIDTH - 6}, flush=True) for i in range({BIG_LINES})];"
-    " print('big-done', flush=True); time.sleep(120)\""
+    'python -c "import time; '
+    f"[print(str(i).zfill(6) + 'x' * {BIG_WIDTH - 6}, flush=True) for i in range({BIG_LINES})]; "
+    "print('big-done', flush=True); time.sleep(120)\""
 )
 CHATTY_JOB = 'python -c "import time; [print(\'chat\', i, flush=True) for i in range(50)]; time.sleep(120)"'
 SLEEP_JOB = 'python -c "import time; print(\'sleeping\', flush=True); time.sleep(120)"'
