@@ -60,8 +60,8 @@ def _proxy_app(proxy: DashboardProxy) -> web.Application:
         url = proxy.target + path
         async with aiohttp.ClientSession() as session:
             if request.headers.get('Upgrade', '').lower() == 'websocket':
-                async with session.ws_connect(url, max_msg_size=0) as upstream:
-                    ws = web.WebSocketResponse(max_msg_size=0)
+                async with session.ws_connect(url, max_msg_size=0, compress=0) as upstream:
+                    ws = web.WebSocketResponse(max_msg_size=0, compress=False)
                     await ws.prepare(request)
                     async for msg in upstream:
                         if msg.type != aiohttp.WSMsgType.TEXT or ws.closed:
@@ -183,7 +183,15 @@ def jobs(ray_head: LocalHead) -> Iterator[dict[str, str]]:
 def agents(dashboard_proxy: DashboardProxy) -> Iterator[dict[str, Agent]]:
     started = {
         'token': _start_agent(dashboard_proxy.url),
-        'open': _start_agent(dashboard_proxy.url, '--no-auth', '--allow-host', 'agent.internal', token=None),
+        'open': _start_agent(
+            dashboard_proxy.url,
+            '--no-auth',
+            '--allow-host',
+            'agent.internal',
+            '--allow-origin',
+            'https://app.example.com',
+            token=None,
+        ),
         'limited': _start_agent(
             dashboard_proxy.url,
             *('--max-tail-bytes', '30000', '--max-tail-lines', '5', '--max-tail-seconds', '3', '--max-tails', '1'),
@@ -240,6 +248,15 @@ def test_no_auth_refuses_to_serve_beyond_loopback(ray_head: LocalHead) -> None:
     ]
 
 
+def test_the_app_itself_needs_a_token_or_an_explicit_no_auth() -> None:
+    from synapse_sdk.core.errors import ConfigError
+    from synapse_sdk.ray.agent_server import create_app
+
+    with pytest.raises(ConfigError, match='needs a token'):
+        create_app('http://127.0.0.1:8265')
+    create_app('http://127.0.0.1:8265', no_auth=True)
+
+
 # --------------------------------------------------------------------------- Origin and Host
 def test_a_foreign_origin_cannot_stop_a_job_or_open_a_tail(
     agents: dict[str, Agent], jobs: dict[str, str], ray_head: LocalHead
@@ -251,6 +268,7 @@ def test_a_foreign_origin_cannot_stop_a_job_or_open_a_tail(
     assert _request(agent, 'POST', stop, {'Origin': f'http://127.0.0.1:{agent.port + 1}'}) == 403
     assert _job_status(ray_head, jobs['sleep']) == 'RUNNING'
     assert _request(agent, 'GET', '/ray/jobs/', {'Origin': f'http://127.0.0.1:{agent.port}'}) == 200  # its own page
+    assert _request(agent, 'GET', '/ray/jobs/', {'Origin': 'https://app.example.com'}) == 200  # --allow-origin
 
     async def upgrade(origin: str | None) -> int:
         async with aiohttp.ClientSession() as session:

@@ -36,6 +36,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HEARTBEAT_SECONDS = 10.0
 PUBLIC_PATHS = frozenset({'/health', '/health/'})
 MAX_DASHBOARD_MESSAGE = 16 * 1024 * 1024
+DASHBOARD_ADDRESS = web.AppKey('dashboard_address', str)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class RayBackend:
         async with (
             ClientSession(timeout=timeout) as session,
             session.ws_connect(
-                url, timeout=ClientWSTimeout(ws_close=5), heartbeat=None, max_msg_size=MAX_DASHBOARD_MESSAGE
+                url, timeout=ClientWSTimeout(ws_close=5), heartbeat=None, max_msg_size=MAX_DASHBOARD_MESSAGE, compress=0
             ) as ws,
         ):
             while True:
@@ -300,13 +301,13 @@ def create_app(
     app.router.add_get('/ray/tasks/', list_tasks)
     app.router.add_get('/ray/tasks/{task_id}', get_task)
     app.on_cleanup.append(on_cleanup)
-    app['dashboard_address'] = backend.address
+    app[DASHBOARD_ADDRESS] = backend.address
     return app
 
 
 async def _websocket_tail(request: web.Request, stream: AsyncGenerator[str, None]) -> web.WebSocketResponse:
     """Pump ``stream`` into a WebSocket; stop as soon as the client goes away."""
-    ws = web.WebSocketResponse()
+    ws = web.WebSocketResponse(compress=False)  # log text on loopback/LAN: zlib would cost more than it saves
     await ws.prepare(request)
 
     async def pump() -> None:
@@ -375,7 +376,7 @@ def serve(
         limits=limits,
     )
     print_fn(
-        f'Synapse agent on http://{host}:{port} for Ray dashboard {app["dashboard_address"]}'
+        f'Synapse agent on http://{host}:{port} for Ray dashboard {app[DASHBOARD_ADDRESS]}'
         f' (auth: {"none, loopback only" if no_auth else "token"}, websocket: {"on" if websocket else "off"})'
     )
     if generated:
