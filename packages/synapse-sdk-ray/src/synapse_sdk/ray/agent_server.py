@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from aiohttp import ClientSession, ClientTimeout, ClientWSTimeout, WSMsgType, web
+from aiohttp import ClientSession, ClientTimeout, ClientWSTimeout, WSMsgType, WSServerHandshakeError, web
 
 from synapse_sdk.clients.agent.limits import validate_resource_id
 from synapse_sdk.core.errors import ClientError, ConfigError
@@ -262,6 +262,9 @@ def create_app(
                     yield json.dumps({'type': kind, 'message': message}, ensure_ascii=False)
         except TailLimitExceeded as limit:
             yield json.dumps({'type': 'error', 'message': str(limit), 'status': 429}, ensure_ascii=False)
+        except WSServerHandshakeError as error:
+            message = f'the Ray dashboard refused the log tail of job {job_id} ({error.status})'
+            yield json.dumps({'type': 'error', 'message': message, 'status': 502})
         except Exception as error:
             yield json.dumps({'type': 'error', 'message': f'log tail failed: {type(error).__name__}', 'status': 502})
 
