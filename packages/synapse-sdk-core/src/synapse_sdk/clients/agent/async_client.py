@@ -175,7 +175,9 @@ class AsyncAgentClient:
         try:
             ws = await session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=self.timeout), heartbeat=None)
         except aiohttp.WSServerHandshakeError as error:
-            raise ClientError(f'agent refused the WebSocket log tail ({error.status})', status=503) from None
+            # 401 (token) and 429 (too many tails) hold for HTTP streaming too: no fallback then.
+            status = error.status if error.status in (401, 429) else 503
+            raise ClientError(f'agent refused the WebSocket log tail ({error.status})', status=status) from None
         except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
             raise ClientError(f'agent WebSocket at {url} is unreachable: {error}', status=503) from None
         async with ws:
@@ -190,11 +192,11 @@ class AsyncAgentClient:
                     raise ClientError(f'WebSocket error while tailing job {job_id}: {ws.exception()}', status=502)
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     continue
-                kind, text = _decode_message(msg.data)
+                kind, text, status = _decode_message(msg.data)
                 if kind == 'complete':
                     return
                 if kind == 'error':
-                    raise ClientError(text, status=500)
+                    raise ClientError(text, status=status)
                 if kind == 'heartbeat':
                     continue
                 if tracker.admit(text):
@@ -216,12 +218,12 @@ class AsyncAgentClient:
                     if not raw:
                         break
                     line = raw.decode('utf-8', 'replace').rstrip('\n')
-                    kind, text = _decode_message(line)
+                    kind, text, status = _decode_message(line)
                     if kind == 'complete':
                         complete = True
                         break
                     if kind == 'error':
-                        raise ClientError(text, status=500)
+                        raise ClientError(text, status=status)
                     if kind == 'heartbeat':
                         continue
                     if tracker.admit(text):
@@ -236,15 +238,20 @@ class AsyncAgentClient:
             raise ClientError(f'no log output from job {job_id} for {timeout:g}s', status=504) from None
 
 
-def _decode_message(data: str) -> tuple[str, str]:
-    """``(type, message)`` of one framed message; text that is not our JSON is a plain log line."""
+def _decode_message(data: str) -> tuple[str, str, int]:
+    """``(type, message, status)`` of one framed message; text that is not our JSON is a plain log line.
+
+    ``status`` is what an ``error`` carries (429: an agent tail limit stopped it), else 500.
+    """
     try:
         payload = json.loads(data)
     except ValueError:
-        return 'log', data
+        return 'log', data, 500
     if isinstance(payload, dict) and 'type' in payload:
-        return str(payload['type']), str(payload.get('message', ''))
-    return 'log', data
+        status = payload.get('status')
+        code = status if isinstance(status, int) and 400 <= status < 600 else 500
+        return str(payload['type']), str(payload.get('message', '')), code
+    return 'log', data, 500
 
 
 def _error_text(status: int, body: str) -> str:

@@ -58,7 +58,12 @@ class LimitTracker:
 
 
 def validate_resource_id(value: str, what: str = 'job id') -> str:
-    if not isinstance(value, str) or not _RESOURCE_ID.match(value):
+    """A Ray job/submission/node/task id: letters, digits, ``_.:-``; never ``/``, ``%`` or ``..``.
+
+    The client and the agent server both check it before an id becomes part of a URL path, so
+    an id can never walk to another path of the agent or the Ray dashboard.
+    """
+    if not isinstance(value, str) or not _RESOURCE_ID.fullmatch(value) or '..' in value:
         raise ClientError(f'invalid {what}: {value!r}', status=400)
     return value
 
