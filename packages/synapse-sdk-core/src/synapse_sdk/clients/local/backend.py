@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -24,6 +23,7 @@ from synapse_sdk.clients.local.db import Database, dumps, loads
 from synapse_sdk.clients.local.scan import is_categorized, scan_dataset
 from synapse_sdk.clients.local.store import FileStore, LocalFileStore, file_url_path, open_store
 from synapse_sdk.clients.protocol import PathLike, Record
+from synapse_sdk.core.atomic import scratch
 from synapse_sdk.core.credentials import synapse_home
 from synapse_sdk.core.errors import ConfigError, NotFoundError
 from synapse_sdk.utils.file import calculate_checksum, create_archive, extract_archive
@@ -287,7 +287,7 @@ class LocalBackend:
         source = Path(file)
         if not source.exists():
             raise NotFoundError(f'model file {source} does not exist', details={'path': str(source)})
-        with tempfile.TemporaryDirectory(prefix='synapse-model-') as tmp:
+        with scratch('model') as tmp:
             if source.is_dir():
                 source = create_archive(source, Path(tmp) / f'{source.name}.zip')
             checksum = calculate_checksum(source, algorithm='sha256')
@@ -560,7 +560,7 @@ class LocalBackend:
                 )
             folder = self.home / 'plugins' / plugin / release['checksum']
             if not folder.is_dir():
-                with tempfile.TemporaryDirectory(prefix='synapse-plugin-') as tmp:
+                with scratch('plugin') as tmp:
                     archive = self.store.download(release['file']['key'], Path(tmp) / 'plugin.zip')
                     staging = Path(tmp) / 'plugin'
                     extract_archive(archive, staging)

@@ -10,12 +10,12 @@ import contextlib
 import importlib
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
+from synapse_sdk.core.atomic import atomic_copy
 from synapse_sdk.core.errors import ConfigError, MissingDependencyError, NotFoundError
 
 
@@ -57,15 +57,7 @@ class LocalFileStore:
 
     def upload(self, source: Path, key: str) -> str:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.part', dir=target.parent)
-        os.close(fd)
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_copy(source, target, mode=0o600)
         return target.as_uri()
 
     def exists(self, key: str) -> bool:
