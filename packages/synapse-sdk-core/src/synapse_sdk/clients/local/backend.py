@@ -26,6 +26,7 @@ from synapse_sdk.clients.protocol import PathLike, Record
 from synapse_sdk.core.atomic import scratch
 from synapse_sdk.core.credentials import synapse_home
 from synapse_sdk.core.errors import ConfigError, NotFoundError
+from synapse_sdk.core.private import PRIVATE_FILE, private_dir, private_file, tighten
 from synapse_sdk.utils.file import calculate_checksum, create_archive, extract_archive
 
 ENV_LOCAL_STORAGE = 'SYNAPSE_LOCAL_STORAGE'
@@ -68,10 +69,14 @@ class LocalBackend:
         env: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ if env is None else env
-        self.home = Path(home).expanduser() if home else synapse_home(environ) / 'local'
-        self.home.mkdir(parents=True, exist_ok=True)
+        if not home:
+            private_dir(synapse_home(environ))
+        self.home = private_dir(Path(home).expanduser() if home else synapse_home(environ) / 'local')
         self._storage_config = storage if storage is not None else _storage_config(self.home, environ)
-        self.db = Database(self.home / 'backend.sqlite3')
+        database = private_file(self.home / 'backend.sqlite3')  # SQLite gives -wal/-shm the same mode
+        for suffix in ('-wal', '-shm'):
+            tighten(f'{database}{suffix}', PRIVATE_FILE)
+        self.db = Database(database)
         self.store: FileStore = open_store(self._storage_config, self.home / 'storage')
 
     def __repr__(self) -> str:
