@@ -2,7 +2,8 @@
 
 Precedence: explicit arguments, then ``SYNAPSE_HOST`` / ``SYNAPSE_ACCESS_TOKEN`` /
 ``SYNAPSE_TENANT``, then ``~/.synapse/config.json`` (``SYNAPSE_HOME`` moves the folder). The
-file is written with mode 600. Tokens never appear in ``repr``, ``str`` or errors.
+folder is 700 and the file 600 (wider modes are tightened when they are read).
+Tokens never appear in ``repr``, ``str`` or errors.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from synapse_sdk.core.atomic import atomic_write
 from synapse_sdk.core.errors import CredentialsError, ParseError
 from synapse_sdk.core.parsing import load_json
+from synapse_sdk.core.private import PRIVATE_DIR, PRIVATE_FILE, private_dir, tighten
 
 ENV_HOST = 'SYNAPSE_HOST'
 ENV_TOKEN = 'SYNAPSE_ACCESS_TOKEN'
@@ -104,7 +106,12 @@ def load_credentials(
 ) -> Credentials:
     """Merge explicit values, environment and config file (in that order of precedence)."""
     env = os.environ if environ is None else environ
-    stored = _read_file(Path(path) if path else config_path(env))
+    file = Path(path) if path else config_path(env)
+    if not path and file.parent.is_dir():
+        tighten(file.parent, PRIVATE_DIR)  # SYNAPSE_HOME made by an older version, or by hand
+    if file.is_file():
+        tighten(file, PRIVATE_FILE)
+    stored = _read_file(file)
     return Credentials(
         host=host or env.get(ENV_HOST) or stored.get('host'),
         access_token=access_token or env.get(ENV_TOKEN) or stored.get('access_token'),
@@ -122,7 +129,10 @@ def save_credentials(
     target = Path(path) if path else config_path(environ)
     data = _read_file(target)
     data.update(credentials.to_dict())
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with atomic_write(target, mode=0o600) as handle:
+    if path:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    else:
+        private_dir(target.parent)
+    with atomic_write(target, mode=PRIVATE_FILE) as handle:
         json.dump(data, handle, indent=2)
     return target

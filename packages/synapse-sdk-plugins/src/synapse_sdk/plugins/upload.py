@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -22,6 +21,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.core.atomic import scratch, scratch_dir
 from synapse_sdk.core.errors import ArchiveError, MissingFileError
 from synapse_sdk.core.packing import DEFAULT_EXCLUDES, PackPlan, Skipped, plan_folder
 from synapse_sdk.core.secrets import MASK, is_secret, redact_mapping
@@ -126,7 +126,7 @@ def _zip_plugin(
 
     if not files:
         raise PluginUploadError(f'nothing to archive in {src}: every file is ignored')
-    target = Path(archive_path) if archive_path else Path(tempfile.mkdtemp(prefix='synapse-plugin-')) / 'archive.zip'
+    target = Path(archive_path) if archive_path else scratch_dir('plugin') / 'archive.zip'
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(target, 'w', zipfile.ZIP_DEFLATED) as archive:
@@ -248,7 +248,7 @@ def build_and_upload(
     checksum = content_checksum(src, files)
     _report(progress_callback, UploadStage.CHECKSUMMING, 1, 1)
     config = build_config or BuildConfig()
-    with tempfile.TemporaryDirectory(prefix='synapse-wheel-') as tmp:
+    with scratch('wheel') as tmp:
         out_dir = Path(tmp)
         command = _build_command(config, out_dir)
         _report(progress_callback, UploadStage.BUILDING, 0, 1)
@@ -298,7 +298,7 @@ def download_and_upload(
 ) -> UploadResult:
     """Fetch ``url`` and upload it as ``dev-<md5><real suffix>`` (a wheel stays a ``.whl``)."""
     provider = _storage(storage)
-    with tempfile.TemporaryDirectory(prefix='synapse-download-') as tmp:
+    with scratch('download') as tmp:
         target = Path(tmp) / 'download'
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response, open(target, 'wb') as out:

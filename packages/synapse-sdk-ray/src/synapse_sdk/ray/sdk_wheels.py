@@ -15,10 +15,10 @@ import hashlib
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from synapse_sdk.core.atomic import staging_dir
 from synapse_sdk.core.errors import ConfigError
 from synapse_sdk.core.version import sdk_version
 from synapse_sdk.utils.file import extract_archive
@@ -116,8 +116,7 @@ def unpacked_sdk(wheels: Sequence[Path]) -> Path:
     target = folder / digest.hexdigest()[:16]
     if target.is_dir():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix='.staging-', dir=folder))
+    staging = staging_dir(target)
     try:
         merged = staging / 'tree'
         merged.mkdir()

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.core.atomic import atomic_bytes
 from synapse_sdk.core.errors import ConfigError
 
 PAYLOAD_PREFIX = '_synapse_payload_'
@@ -122,6 +123,4 @@ def relative_file(job_id: str, name: str) -> str:
 
 
 def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding='utf-8')
-    os.replace(tmp, path)
+    atomic_bytes(path, json.dumps(data, ensure_ascii=False).encode('utf-8'))

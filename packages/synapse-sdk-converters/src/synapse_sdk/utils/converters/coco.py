@@ -485,7 +485,10 @@ class COCOWriter(Writer):
                 parts = [part for part in ann.parts if len(part) >= 3]
                 if len(parts) < len(ann.parts):
                     self.report.skipped(
-                        'polygon part with fewer than 3 points', item=item.name, file=item.source or None, annotation=ann.id
+                        'polygon part with fewer than 3 points',
+                        item=item.name,
+                        file=item.source or None,
+                        annotation=ann.id,
                     )
                 if not parts:
                     continue

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import uuid
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from synapse_sdk.core.atomic import clean_stale, scratch_dir, temp_path
 from synapse_sdk.utils.converters.base import ClassMap, Writer
 from synapse_sdk.utils.converters.detect import detect_layout
 from synapse_sdk.utils.converters.errors import OutputExistsError, UnsupportedFormatError
@@ -90,7 +89,7 @@ class DatasetConverter:
     def convert(self) -> ConversionSummary:
         """Convert into a staging folder; return counts per split and kind, classes and the report."""
         self._discard_staged()
-        staging = Path(tempfile.mkdtemp(prefix='synapse-convert-'))
+        staging = scratch_dir('convert')
         self._cleanup = weakref.finalize(self, shutil.rmtree, staging, True)
         try:
             summary, writer = self._run(staging / 'out', final=None)
@@ -116,7 +115,8 @@ class DatasetConverter:
             return self._save(out)
 
     def _save(self, out: Path) -> ConversionSummary:
-        temp = out.parent / f'.{out.name}.partial-{uuid.uuid4().hex[:8]}'
+        clean_stale(out.parent)  # a killed run's temporary folder goes now
+        temp = temp_path(out)
         try:
             if self._staged is not None:
                 staging, folder, writer = self._staged
@@ -211,7 +211,7 @@ def _swap_into_place(temp: Path, out: Path) -> None:
     if out.is_dir() and not any(out.iterdir()):
         out.rmdir()
     if out.exists():
-        trash = out.parent / f'.{out.name}.old-{uuid.uuid4().hex[:8]}'
+        trash = temp_path(out)
         os.rename(out, trash)
         try:
             os.rename(temp, out)

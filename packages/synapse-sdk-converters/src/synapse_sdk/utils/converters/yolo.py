@@ -267,6 +267,7 @@ class YOLOReader(Reader):
             points.append(Keypoint(name, x * width, y * height, v if v in (0, 1, 2) else 2))
         return Keypoints(label, points, ((cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height))
 
+
 def _box_row(cid: int, x0: float, y0: float, x1: float, y1: float, width: int, height: int) -> str:
     cx, cy = (x0 + x1) / 2 / width, (y0 + y1) / 2 / height
     return f'{cid} {cx:.6f} {cy:.6f} {(x1 - x0) / width:.6f} {(y1 - y0) / height:.6f}'
@@ -461,9 +462,7 @@ class YOLOWriter(Writer):
         self.losses.cannot_hold(ann)
         return None
 
-    def _keypoints_box(
-        self, ann: Keypoints, width: int, height: int, row: Callable[..., str] = _box_row
-    ) -> str:
+    def _keypoints_box(self, ann: Keypoints, width: int, height: int, row: Callable[..., str] = _box_row) -> str:
         visible = [(p.x, p.y) for p in ann.points if p.v > 0]
         box = ann.box or (bounds(visible) if visible else (0.0, 0.0, float(width), float(height)))
         x0, y0 = max(box[0], 0.0), max(box[1], 0.0)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from synapse_sdk.clients.backend.http import HttpSession, Multipart, Response, RetryPolicy, file_slices
 from synapse_sdk.clients.protocol import PathLike, Record, UnsupportedOperationError
+from synapse_sdk.core.atomic import scratch
 from synapse_sdk.core.credentials import redact
 from synapse_sdk.core.errors import ClientError, MissingFileError
 from synapse_sdk.core.secrets import redact_url
@@ -213,7 +213,7 @@ class BackendClient:
         source = Path(file)
         if not source.exists():
             raise MissingFileError(f'model file {source} does not exist', details={'path': str(source)})
-        with tempfile.TemporaryDirectory(prefix='synapse-model-') as tmp:
+        with scratch('model') as tmp:
             if source.is_dir():
                 source = create_archive(source, Path(tmp) / f'{source.name}.zip')
             upload_id = self._chunked_upload(source)

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -23,9 +22,11 @@ from synapse_sdk.clients.local.db import Database, dumps, loads
 from synapse_sdk.clients.local.scan import is_categorized, scan_dataset
 from synapse_sdk.clients.local.store import FileStore, LocalFileStore, file_url_path, open_store
 from synapse_sdk.clients.protocol import PathLike, Record
+from synapse_sdk.core.atomic import scratch
 from synapse_sdk.core.credentials import synapse_home
 from synapse_sdk.core.errors import ConfigError, MissingFileError, NotFoundError
 from synapse_sdk.core.lazy import import_optional
+from synapse_sdk.core.private import PRIVATE_FILE, private_dir, private_file, tighten
 from synapse_sdk.utils.file import calculate_checksum, create_archive, extract_archive
 
 ENV_LOCAL_STORAGE = 'SYNAPSE_LOCAL_STORAGE'
@@ -68,10 +69,14 @@ class LocalBackend:
         env: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ if env is None else env
-        self.home = Path(home).expanduser() if home else synapse_home(environ) / 'local'
-        self.home.mkdir(parents=True, exist_ok=True)
+        if not home:
+            private_dir(synapse_home(environ))
+        self.home = private_dir(Path(home).expanduser() if home else synapse_home(environ) / 'local')
         self._storage_config = storage if storage is not None else _storage_config(self.home, environ)
-        self.db = Database(self.home / 'backend.sqlite3')
+        database = private_file(self.home / 'backend.sqlite3')  # SQLite gives -wal/-shm the same mode
+        for suffix in ('-wal', '-shm'):
+            tighten(f'{database}{suffix}', PRIVATE_FILE)
+        self.db = Database(database)
         self.store: FileStore = open_store(self._storage_config, self.home / 'storage')
 
     def __repr__(self) -> str:
@@ -287,7 +292,7 @@ class LocalBackend:
         source = Path(file)
         if not source.exists():
             raise MissingFileError(f'model file {source} does not exist', details={'path': str(source)})
-        with tempfile.TemporaryDirectory(prefix='synapse-model-') as tmp:
+        with scratch('model') as tmp:
             if source.is_dir():
                 source = create_archive(source, Path(tmp) / f'{source.name}.zip')
             checksum = calculate_checksum(source, algorithm='sha256')
@@ -589,7 +594,7 @@ class LocalBackend:
                 )
             folder = self.home / 'plugins' / plugin / release['checksum']
             if not folder.is_dir():
-                with tempfile.TemporaryDirectory(prefix='synapse-plugin-') as tmp:
+                with scratch('plugin') as tmp:
                     archive = self.store.download(release['file']['key'], Path(tmp) / 'plugin.zip')
                     staging = Path(tmp) / 'plugin'
                     extract_archive(archive, staging)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
+from synapse_sdk.core.atomic import atomic_copy
 from synapse_sdk.core.errors import ConfigError, NotFoundError
 from synapse_sdk.core.lazy import import_optional
+from synapse_sdk.core.private import PRIVATE_FILE, private_dir
 
 
 @runtime_checkable
@@ -46,8 +47,7 @@ class LocalFileStore:
     """Files under one folder; writes are atomic (temporary file, then rename)."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root).expanduser().resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = private_dir(Path(root).expanduser().resolve())
 
     def __repr__(self) -> str:
         return f'LocalFileStore({str(self.root)!r})'
@@ -57,15 +57,10 @@ class LocalFileStore:
 
     def upload(self, source: Path, key: str) -> str:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.part', dir=target.parent)
-        os.close(fd)
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        folder = self.root
+        for part in target.parent.relative_to(self.root).parts:
+            folder = private_dir(folder / part)
+        atomic_copy(source, target, mode=PRIVATE_FILE)
         return target.as_uri()
 
     def exists(self, key: str) -> bool:

@@ -1,6 +1,5 @@
-"""Zip a plugin folder, and unzip archives without letting them write outside their target.
-
-What may be zipped is decided by :mod:`synapse_sdk.core.packing` (the one rule for every packer).
+"""Zip a plugin folder; what may be zipped is decided by :mod:`synapse_sdk.core.packing` (the one
+rule for every packer). Extraction (re-exported here) lives in :mod:`synapse_sdk.utils.file.extract`.
 """
 
 from __future__ import annotations
@@ -8,16 +7,17 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
-import shutil
-import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from synapse_sdk.core.errors import ArchiveError, MissingFileError
+from synapse_sdk.core.errors import MissingFileError
 from synapse_sdk.core.packing import DEFAULT_EXCLUDES, PackPlan, SecretFileError, Skipped, git_candidates, plan_folder
+from synapse_sdk.utils.file.extract import MAX_MEMBERS as MAX_MEMBERS
+from synapse_sdk.utils.file.extract import MAX_TOTAL_SIZE as MAX_TOTAL_SIZE
+from synapse_sdk.utils.file.extract import extract_archive as extract_archive
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +29,6 @@ COMPRESSION = {
     'bzip2': zipfile.ZIP_BZIP2,
     'lzma': zipfile.ZIP_LZMA,
 }
-
-MAX_MEMBERS = 100_000
-MAX_TOTAL_SIZE = 4 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -182,76 +179,6 @@ def create_archive_from_git(
     _report_skipped(plan)
     members = [(src / n, n) for n in plan.files]
     return _write_zip(members, destination, compression, compression_level, progress_callback)
-
-
-def _safe_member_path(name: str) -> PurePosixPath:
-    path = PurePosixPath(name.replace('\\', '/'))
-    if path.is_absolute() or (path.parts and ':' in path.parts[0]) or '..' in path.parts:
-        raise ArchiveError(
-            f'archive member {name!r} would be written outside the target folder', details={'member': name}
-        )
-    return path
-
-
-def extract_archive(
-    archive: str | os.PathLike[str],
-    destination: str | os.PathLike[str],
-    *,
-    max_members: int = MAX_MEMBERS,
-    max_total_size: int = MAX_TOTAL_SIZE,
-    progress_callback: ProgressCallback | None = None,
-) -> Path:
-    """Extract a zip into ``destination`` (which must not exist or be empty), all or nothing.
-
-    Refuses members that escape the target (``../``, absolute paths, drive letters), links, more
-    than ``max_members`` members and more than ``max_total_size`` bytes once decompressed.
-    """
-    target = Path(destination)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ArchiveError(
-            f'{target} already exists and is not empty; choose a new folder', details={'path': str(target)}
-        )
-    try:
-        zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile as error:
-        raise ArchiveError(f'{archive} is not a valid zip archive ({error})') from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > max_members:
-            raise ArchiveError(f'{archive} has {len(infos)} members; the limit is {max_members}')
-        declared = 0
-        for info in infos:
-            _safe_member_path(info.filename)
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise ArchiveError(f'archive member {info.filename!r} is a link; links are not extracted')
-            declared += info.file_size
-        if declared > max_total_size:
-            raise ArchiveError(f'{archive} expands to {declared} bytes; the limit is {max_total_size}')
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f'.{target.name}.', dir=target.parent))
-        try:
-            written = 0
-            for index, info in enumerate(infos, 1):
-                out = staging.joinpath(*_safe_member_path(info.filename).parts)
-                if info.is_dir():
-                    out.mkdir(parents=True, exist_ok=True)
-                    continue
-                out.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(out, 'wb') as dst:
-                    for chunk in iter(lambda: src.read(1024 * 1024), b''):
-                        written += len(chunk)
-                        if written > max_total_size:  # the header may lie about sizes
-                            raise ArchiveError(f'{archive} expands past the limit of {max_total_size} bytes')
-                        dst.write(chunk)
-                if progress_callback:
-                    progress_callback(index, len(infos))
-            if target.exists():
-                target.rmdir()
-            os.replace(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return target
 
 
 def list_archive_contents(archive: str | os.PathLike[str]) -> list[str]:

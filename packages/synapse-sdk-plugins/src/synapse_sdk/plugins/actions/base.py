@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from synapse_sdk.clients.protocol import BackendProtocol
+from synapse_sdk.core.atomic import scratch_dir
 from synapse_sdk.plugins.action import BaseAction
 from synapse_sdk.plugins.errors import PluginError
 
@@ -31,8 +31,8 @@ class CategoryAction(BaseAction[P]):
         return client  # type: ignore[no-any-return]
 
     def temp_dir(self, prefix: str = 'synapse-') -> Path:
-        """A folder removed when the run ends (successfully or not)."""
-        path = Path(tempfile.mkdtemp(prefix=prefix))
+        """A folder removed when the run ends (successfully or not); a killed run's is removed by the next."""
+        path = scratch_dir(prefix.strip('-_.') or 'action')
         self.__dict__.setdefault('_temp_dirs', []).append(path)
         return path
 

@@ -16,7 +16,6 @@ import posixpath
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError, model_validator
 
+from synapse_sdk.core.atomic import clean_stale, is_temp_name, temp_path
 from synapse_sdk.core.suggest import unknown_names_message
 from synapse_sdk.utils.storage.errors import (
     StorageConfigError,
@@ -282,7 +282,8 @@ class FsspecStorage:
         if destination.is_dir():
             destination = destination / posixpath.basename(norm)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp = destination.with_name(f'.{destination.name}.{uuid.uuid4().hex[:8]}.part')
+        clean_stale(destination.parent)
+        tmp = temp_path(destination)
         try:
             self._call('download', norm, lambda: self._get_file(self.path(norm), tmp))
             os.replace(tmp, destination)
@@ -372,7 +373,7 @@ class FsspecStorage:
         listed = self._relative(path)
         for info in raw:
             key = self._relative(self._name_of(info))
-            if key == listed:  # some servers list the folder itself
+            if key == listed or is_temp_name(key):  # the folder itself; a write still in flight
                 continue
             kind = info.get('type', 'file')
             if kind == 'directory':
@@ -387,7 +388,7 @@ class FsspecStorage:
         """Keys matching a glob ``pattern`` relative to the root (``**`` crosses folders)."""
         path = self.path(normalise_key(pattern))
         found = self._call('glob', pattern, lambda: self._glob(path))
-        return sorted(self._relative(p) for p in found)
+        return sorted(key for key in (self._relative(p) for p in found) if not is_temp_name(key))
 
     def _glob(self, path: str) -> builtins.list[str]:
         self.fs.invalidate_cache()

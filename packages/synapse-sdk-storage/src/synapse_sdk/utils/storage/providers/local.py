@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, model_validator
 
+from synapse_sdk.core.atomic import atomic_bytes, atomic_copy
 from synapse_sdk.utils.storage.base import FsspecStorage
 from synapse_sdk.utils.storage.errors import PathEscapeError
 from synapse_sdk.utils.storage.keys import KeyLike, normalise_key
@@ -77,26 +76,11 @@ class LocalStorage(FsspecStorage):
         return Path(self.path(key)).as_uri()
 
     def _put_file(self, source: Path, path: str) -> None:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f'.{target.name}.{uuid.uuid4().hex[:8]}.part')
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+        # Core's temp name: hidden from list(), and a stale one (killed upload) is removed here.
+        atomic_copy(source, path)
 
     def _pipe(self, path: str, data: bytes) -> None:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f'.{target.name}.{uuid.uuid4().hex[:8]}.part')
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+        atomic_bytes(path, data)
 
     def _exists(self, path: str) -> bool:
         return os.path.lexists(path)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import posixpath
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pydantic import Field, SecretStr, field_validator
 
+from synapse_sdk.core.atomic import temp_name
 from synapse_sdk.utils.storage.base import FsspecStorage, ProviderConfig
 from synapse_sdk.utils.storage.errors import HostKeyVerificationError, StorageError, StoragePermissionError
 from synapse_sdk.utils.storage.keys import KeyLike
@@ -195,7 +195,7 @@ class SFTPStorage(FsspecStorage):
 
     def _put_file(self, source: Path, path: str) -> None:
         directory, name = posixpath.split(path)
-        tmp = posixpath.join(directory, f'.{name}.{uuid.uuid4().hex[:8]}.part')
+        tmp = posixpath.join(directory, temp_name(name))
         fs = self.fs
         fs.makedirs(directory, exist_ok=True)
         try:
@@ -210,7 +210,7 @@ class SFTPStorage(FsspecStorage):
         fs = self.fs
         fs.makedirs(posixpath.dirname(path), exist_ok=True)
         directory, name = posixpath.split(path)
-        tmp = posixpath.join(directory, f'.{name}.{uuid.uuid4().hex[:8]}.part')
+        tmp = posixpath.join(directory, temp_name(name))
         try:
             fs.pipe_file(tmp, data)
             fs.mv(tmp, path)

@@ -1,0 +1,76 @@
+"""Killed ``create_model`` and conversions leave temporary entries that the next run removes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from synapse_sdk.core.atomic import TEMP_PREFIX
+
+CREATE_MODEL = """
+import sys
+from synapse_sdk.clients.local import LocalBackend
+LocalBackend(sys.argv[1]).create_model(sys.argv[2], name='m')
+"""
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    return {**os.environ, 'TMPDIR': str(tmp)}
+
+
+def test_killed_create_model_scratch_is_cleaned_by_the_next_run(tmp_path: Path) -> None:
+    scratch = tmp_path / 'tmp'
+    scratch.mkdir()
+    weights = tmp_path / 'weights'
+    weights.mkdir()
+    with open(weights / 'big.bin', 'wb') as handle:
+        handle.truncate(8 << 30)  # zipping 8 GiB takes long enough to be killed half-way
+    child = subprocess.Popen(
+        [sys.executable, '-c', CREATE_MODEL, str(tmp_path / 'home'), str(weights)], env=_env(scratch)
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith(f'{TEMP_PREFIX}{child.pid}-') for p in scratch.iterdir()):
+            assert time.monotonic() < deadline and child.poll() is None, 'no scratch folder appeared'
+            time.sleep(0.002)
+        time.sleep(0.2)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    assert [p for p in scratch.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    small = tmp_path / 'small'
+    small.mkdir()
+    (small / 'w.bin').write_bytes(b'123')
+    subprocess.run(
+        [sys.executable, '-c', CREATE_MODEL, str(tmp_path / 'home'), str(small)], env=_env(scratch), check=True
+    )
+    assert list(scratch.iterdir()) == []
+
+
+CONVERT = """
+import os, sys
+from synapse_sdk.core.atomic import temp_path
+from synapse_sdk.utils.converters import get_converter
+root, out = sys.argv[1], sys.argv[2]
+if sys.argv[3] == 'die':  # what a run killed between writing and renaming leaves
+    folder = temp_path(out)
+    folder.mkdir()
+    (folder / 'half.txt').write_text('half')
+    os.kill(os.getpid(), 9)
+get_converter('dm_v2', 'coco', root).save_to_folder(out)
+"""
+
+
+def test_killed_conversion_temp_folder_is_cleaned_by_the_next_run(tmp_path: Path, dm_factory: object) -> None:
+    root = dm_factory(tmp_path / 'dm', 2)  # type: ignore[operator]
+    out = tmp_path / 'out'
+    died = subprocess.run([sys.executable, '-c', CONVERT, str(root), str(out), 'die'], env=_env(tmp_path))
+    assert died.returncode == -signal.SIGKILL
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    subprocess.run([sys.executable, '-c', CONVERT, str(root), str(out), 'run'], env=_env(tmp_path), check=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['dm', 'out']
+    assert (out / 'annotations.json').is_file()
