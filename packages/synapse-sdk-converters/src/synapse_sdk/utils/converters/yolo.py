@@ -238,6 +238,7 @@ class YOLOReader(Reader):
             points.append(Keypoint(name, x * width, y * height, v if v in (0, 1, 2) else 2))
         return Keypoints(label, points, ((cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height))
 
+
 def _box_row(cid: int, x0: float, y0: float, x1: float, y1: float, width: int, height: int) -> str:
     cx, cy = (x0 + x1) / 2 / width, (y0 + y1) / 2 / height
     return f'{cid} {cx:.6f} {cy:.6f} {(x1 - x0) / width:.6f} {(y1 - y0) / height:.6f}'
@@ -365,14 +366,15 @@ class YOLOWriter(Writer):
                 if task == 'auto':
                     corners.append(_corners_row(cid, x0, y0, x1, y1, width, height))
                 elif task == 'pose':
-                    row = self._pose_from_box(row, ann, item)  # type: ignore[assignment]
-                    if row is None:
+                    pose = self._pose_from_box(row, ann, item)
+                    if pose is None:
                         continue
+                    row = pose
                 rows.append(row)
             else:
-                row = self._row(ann, item, width, height)
-                if row is not None:
-                    rows.append(row)
+                other = self._row(ann, item, width, height)
+                if other is not None:
+                    rows.append(other)
         if boxes:
             kinds = self.summary.kinds(item.split or 'all')
             kinds['bbox'] = kinds.get('bbox', 0) + boxes
@@ -439,9 +441,7 @@ class YOLOWriter(Writer):
         self.losses.cannot_hold(ann)
         return None
 
-    def _keypoints_box(
-        self, ann: Keypoints, width: int, height: int, row: Callable[..., str] = _box_row
-    ) -> str:
+    def _keypoints_box(self, ann: Keypoints, width: int, height: int, row: Callable[..., str] = _box_row) -> str:
         visible = [(p.x, p.y) for p in ann.points if p.v > 0]
         box = ann.box or (bounds(visible) if visible else (0.0, 0.0, float(width), float(height)))
         x0, y0 = max(box[0], 0.0), max(box[1], 0.0)
@@ -529,4 +529,5 @@ class YOLOWriter(Writer):
             config['kpt_shape'] = list(self.kpt_shape)
             config['kpt_names'] = {k: v for k, v in sorted(self.kpt_names.items())}
         text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, default_flow_style=None)
-        (self.out / YAML_NAMES[0]).write_text(text, encoding='utf-8')
+        for name in YAML_NAMES:  # dataset.yaml (ours, as before) and data.yaml (what Datumaro and Roboflow look for)
+            (self.out / name).write_text(text, encoding='utf-8')
