@@ -119,6 +119,10 @@ def convert(
     images: Annotated[str, typer.Option('--images', help='copy, link (hard link when possible) or none.')] = 'copy',
     report: Annotated[Path | None, typer.Option('--report', help='Write the full report as JSON here.')] = None,
     quiet: Annotated[bool, typer.Option('--quiet', '-q', help='No progress bar.')] = False,
+    task: Annotated[
+        str,
+        typer.Option('--task', help='YOLO output: detect, segment, pose or auto (one task per dataset).'),
+    ] = 'auto',
 ) -> None:
     """Convert SRC in one format into DST in another."""
     with _user_errors():
@@ -126,6 +130,9 @@ def convert(
 
         if images not in ('copy', 'link', 'none'):
             raise typer.BadParameter('use copy, link or none', param_hint='--images')
+        if task not in ('detect', 'segment', 'pose', 'auto'):
+            raise typer.BadParameter('use detect, segment, pose or auto', param_hint='--task')
+        options = {'task': task} if task != 'auto' else {}
         with _progress_bar(f'{source} -> {target}', quiet) as progress:
             converter = get_converter(
                 source,
@@ -135,6 +142,7 @@ def convert(
                 strict=strict,
                 images=images,
                 progress=progress,
+                **options,
             )
             summary = converter.save_to_folder(dst, overwrite=overwrite)
         _print_summary(summary, f'{summary.source} -> {summary.target}: {dst}', show=10)

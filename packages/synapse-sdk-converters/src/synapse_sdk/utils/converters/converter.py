@@ -24,6 +24,7 @@ from synapse_sdk.utils.converters.errors import OutputExistsError, UnsupportedFo
 from synapse_sdk.utils.converters.formats import READERS, WRITERS, DatasetFormat, format_name
 from synapse_sdk.utils.converters.layout import ImageMode
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
+from synapse_sdk.utils.converters.yolo import TASKS as YOLO_TASKS
 
 Progress = Callable[[int, 'int | None'], None]
 
@@ -32,6 +33,7 @@ class DatasetConverter:
     """Converts the dataset at ``root_dir`` from ``source`` format to ``target`` format.
 
     ``strict=True`` raises on the first skipped or changed item instead of reporting it;
+    ``task`` ('detect', 'segment', 'pose' or 'auto', the default) is the one task of a YOLO output;
     ``class_names`` fixes the class order (YOLO ids, COCO category ids); ``images`` is ``'copy'``,
     ``'link'`` (hard link when possible) or ``'none'``; ``progress(done, total)`` is called per item.
     """
@@ -66,6 +68,9 @@ class DatasetConverter:
         self.target = format_name(target, WRITERS)
         if images not in ('copy', 'link', 'none'):
             raise ValueError(f"images must be 'copy', 'link' or 'none', not {images!r}")
+        task = options.get('task')
+        if task is not None and task not in YOLO_TASKS:
+            raise ValueError(f'task must be one of {", ".join(YOLO_TASKS)}, not {task!r}')
         self.root_dir = Path(root_dir)
         self.is_categorized = bool(is_categorized)
         self.strict = strict
