@@ -16,7 +16,7 @@ def _coco(root: Path, image_file: Any) -> Path:
         {'id': 1, 'image_id': 1, 'category_id': 5, 'bbox': [1, 1, 10, 10], 'area': 100, 'iscrowd': 0},
         {'id': 2, 'image_id': 2, 'category_id': 1, 'bbox': [2, 2, 10, 10], 'area': 100, 'iscrowd': 0},
     ]
-    images = [{'id': i, 'file_name': f'i{i}.png', 'width': 40, 'height': 30} for i in (1, 2)]
+    images: list[dict[str, Any]] = [{'id': i, 'file_name': f'i{i}.png', 'width': 40, 'height': 30} for i in (1, 2)]
     root.mkdir(parents=True)
     for image in images:
         image_file(root / image['file_name'], (40, 30))
