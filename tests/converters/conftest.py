@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -211,3 +214,84 @@ def v1_doc() -> dict[str, Any]:
 @pytest.fixture
 def image_file() -> Callable[[Path, tuple[int, int]], None]:
     return write_image
+
+
+# --- peer tools (consumers of what we write), each in its own throw-away environment ---------------
+
+PEER_CACHE = Path(os.environ.get('SYNAPSE_TEST_CACHE', Path.home() / '.cache' / 'synapse-sdk-tests'))
+ULTRALYTICS = 'ultralytics==8.4.190'
+# torch 2.13.0 is the CPU wheel pip takes from this machine's disk for Python 3.11 (uv would download
+# a CUDA build of several GB); ultralytics goes in without its dependencies, plus only what its data
+# checks import. torchvision is only looked up by version at import time.
+TORCH = 'torch==2.13.0'
+ULTRALYTICS_DEPS = (
+    'torchvision==0.28.0',
+    'numpy',
+    'opencv-python-headless',
+    'pillow',
+    'pyyaml',
+    'psutil',
+    'requests',
+    'matplotlib',
+    'scipy',
+    'polars',
+    'ultralytics-thop',
+)
+PEERS = ('datumaro==1.13.12', 'supervision==0.31.2', 'pycocotools==2.0.11')
+
+
+def _build_ultralytics_env(venv: Path) -> None:
+    python311 = shutil.which('python3.11')
+    if python311 is None:
+        raise RuntimeError('the Ultralytics checks need python3.11 (torch 2.13.0 CPU wheel) on PATH')
+    partial = venv.with_name(venv.name + f'.partial-{os.getpid()}')
+    shutil.rmtree(partial, ignore_errors=True)
+    subprocess.run([python311, '-m', 'venv', str(partial)], check=True)
+    pip = [str(partial / 'bin' / 'python'), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check']
+    subprocess.run([*pip, TORCH], check=True)
+    subprocess.run([*pip, '--no-deps', ULTRALYTICS, ULTRALYTICS_DEPS[0]], check=True)
+    subprocess.run([*pip, *ULTRALYTICS_DEPS[1:]], check=True)
+    # venvs hard-code their own path in scripts, but ``bin/python`` works from anywhere: rename is fine
+    os.rename(partial, venv)
+
+
+@pytest.fixture(scope='session')
+def ultralytics_python() -> Path:
+    """A Python with real Ultralytics (and CPU torch), built once and cached between runs."""
+    import fcntl
+
+    key = f'ultralytics-{ULTRALYTICS.split("==")[1]}-{TORCH.replace("==", "-")}-py311'
+    venv = PEER_CACHE / key
+    PEER_CACHE.mkdir(parents=True, exist_ok=True)
+    with open(PEER_CACHE / f'{key}.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time, even across parallel test runs
+        if not (venv / 'bin' / 'python').exists():
+            _build_ultralytics_env(venv)
+    return venv / 'bin' / 'python'
+
+
+def _run_peer(python: list[str], script: str, *args: str, tmp: Path) -> Any:
+    """Run ``script`` with a peer's Python; it prints one JSON value on its last line."""
+    path = tmp / 'peer_script.py'
+    path.write_text(script, encoding='utf-8')
+    env = {**os.environ, 'YOLO_CONFIG_DIR': str(tmp / 'ultralytics-config'), 'YOLO_OFFLINE': '1'}
+    done = subprocess.run([*python, str(path), *args], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope='session')
+def peer_python() -> list[str]:
+    """Datumaro, supervision and pycocotools in one uv-cached environment outside the workspace lock."""
+    if shutil.which('uv') is None:
+        raise RuntimeError('uv is needed to run the peer tools')
+    command = ['uv', 'run', '--no-project', '--quiet']
+    for peer in PEERS:
+        command += ['--with', peer]
+    return [*command, 'python']
+
+
+@pytest.fixture
+def run_peer() -> Callable[..., Any]:
+    """``run_peer(python, script, *args, tmp=tmp_path)``: the JSON a peer script prints last."""
+    return _run_peer

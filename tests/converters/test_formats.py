@@ -177,7 +177,12 @@ def test_globox_reads_our_yolo_and_voc(dm_flat: Path, tmp_path: Path) -> None:
     names = (tmp_path / 'yolo' / 'classes.txt').read_text().split()
     got = [(names[int(b[0])], *b[1:]) for b in a1_yolo]
     # the keypoint person is written as its box, the road polygon as its box
-    want = [('car', 10, 5, 30, 15), ('person', 2, 2, 14, 22), ('person', 30.5, 12.25, 38.5, 28.25), ('road', 0, 30, 40, 44)]
+    want = [
+        ('car', 10, 5, 30, 15),
+        ('person', 2, 2, 14, 22),
+        ('person', 30.5, 12.25, 38.5, 28.25),
+        ('road', 0, 30, 40, 44),
+    ]
     assert [g[0] for g in got] == [w[0] for w in want]
     assert [v for g in got for v in g[1:]] == pytest.approx([v for w in want for v in w[1:]], abs=1e-3)
     # VOC: 1-based inclusive integers, so globox sees xmin = round(x) + 1 and xmax = round(x + w)

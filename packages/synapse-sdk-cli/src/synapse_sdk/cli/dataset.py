@@ -193,6 +193,10 @@ def convert(
     ] = 'copy',
     report: Annotated[Path | None, typer.Option('--report', help='Write the full report as JSON here.')] = None,
     quiet: Annotated[bool, typer.Option('--quiet', '-q', help='No progress bar.')] = False,
+    task: Annotated[
+        str,
+        typer.Option('--task', help='YOLO output: detect, segment, pose or auto (one task per dataset).'),
+    ] = 'auto',
 ) -> None:
     """Convert SRC in one format into DST in another."""
     with _user_errors():
@@ -202,6 +206,9 @@ def convert(
             image_mode, images_dir = str(images_dir), None  # the old meaning of --images
         if image_mode not in ('copy', 'link', 'none'):
             raise typer.BadParameter('use copy, link or none', param_hint='--image-mode')
+        if task not in ('detect', 'segment', 'pose', 'auto'):
+            raise typer.BadParameter('use detect, segment, pose or auto', param_hint='--task')
+        options = {'task': task} if task != 'auto' else {}
         with _progress_bar(f'{source} -> {target}', quiet) as progress:
             converter = get_converter(
                 source,
@@ -212,6 +219,7 @@ def convert(
                 strict=strict,
                 images=image_mode,
                 progress=progress,
+                **options,
             )
             summary = converter.save_to_folder(dst, overwrite=overwrite)
         _print_summary(summary, f'{summary.source} -> {summary.target}: {dst}', show=10)

@@ -38,6 +38,8 @@ from synapse_sdk.utils.converters.numbers import all_numbers, bounds, polygon_ar
 from synapse_sdk.utils.converters.rle import counts_to_pixels, decode_counts, pixel_bounds, pixels_to_counts
 
 ANNOTATION_FILE = 'annotations.json'
+LAYOUTS = ('flat', 'mscoco')
+MSCOCO_SPLITS = {'valid': 'val'}
 TAGS_KEY = 'tags'
 ATTRS_KEY = 'attributes'
 
@@ -385,8 +387,9 @@ class _Split:
 
     BATCH = 2048  # records held before one ``dumps`` call writes them
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, json_path: Path) -> None:
+        self.folder = folder  # where its images go
+        self.json_path = json_path
         self.images: IO[bytes] = tempfile.TemporaryFile()
         self.annotations: IO[bytes] = tempfile.TemporaryFile()
         self.has_images = False
@@ -418,6 +421,23 @@ class COCOWriter(Writer):
         self.losses = Losses('COCO')
         self.info: dict[str, Any] = dict(self.options.get('info') or {'description': 'Converted by synapse-sdk'})
         self.licenses: list[Any] = list(self.options.get('licenses') or [])
+        self.layout = str(self.options.get('coco_layout') or 'flat')
+        if self.layout not in LAYOUTS:
+            raise ValueError(f'COCO layout must be one of {", ".join(LAYOUTS)}, not {self.layout!r}')
+
+    def _split(self, name: str) -> _Split:
+        """Flat: ``[<split>/]annotations.json`` with the images beside it. ``coco_layout='mscoco'``:
+        ``annotations/instances_<split>.json`` and ``images/<split>/`` (what Datumaro, Detectron2
+        and MMDetection look for; ``default`` when the dataset has no splits)."""
+        if self.layout == 'mscoco':
+            subset = MSCOCO_SPLITS.get(name, name) or 'default'
+            folder, json_path = self.out / 'images' / subset, self.out / 'annotations' / f'instances_{subset}.json'
+        else:
+            folder = self.out / name if name else self.out
+            json_path = folder / ANNOTATION_FILE
+        folder.mkdir(parents=True, exist_ok=True)
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        return _Split(folder, json_path)
 
     def _category_id(self, label: str) -> int:
         found = self._category_ids.get(label)
@@ -431,9 +451,7 @@ class COCOWriter(Writer):
         assert item.width and item.height
         split = self._splits.get(item.split)
         if split is None:
-            folder = self.out / item.split if item.split else self.out
-            folder.mkdir(parents=True, exist_ok=True)
-            split = self._splits[item.split] = _Split(folder)
+            split = self._splits[item.split] = self._split(item.split)
         self._image_id += 1
         image_id = self._image_id
         file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
@@ -605,11 +623,13 @@ class COCOWriter(Writer):
         tail = b'],"categories":' + dumps(categories) + b'}'
         head = b'{"info":' + dumps(self.info) + b',"licenses":' + dumps(self.licenses) + b',"images":['
         if not self._splits:
-            self.out.mkdir(parents=True, exist_ok=True)
-            (self.out / ANNOTATION_FILE).write_bytes(head + b'],"annotations":[' + tail)
+            empty = self._split('')
+            empty.images.close()
+            empty.annotations.close()
+            empty.json_path.write_bytes(head + b'],"annotations":[' + tail)
         for split in self._splits.values():
             split.flush()
-            with open(split.folder / ANNOTATION_FILE, 'wb') as handle:
+            with open(split.json_path, 'wb') as handle:
                 handle.write(head)
                 split.images.seek(0)
                 shutil.copyfileobj(split.images, handle, 1 << 20)

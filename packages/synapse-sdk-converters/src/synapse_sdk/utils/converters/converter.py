@@ -26,6 +26,7 @@ from synapse_sdk.utils.converters.layout import ImageMode
 from synapse_sdk.utils.converters.nothing import nothing_converted
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
 from synapse_sdk.utils.converters.safety import check_output, output_lock
+from synapse_sdk.utils.converters.yolo import TASKS as YOLO_TASKS
 
 Progress = Callable[[int, 'int | None'], None]
 
@@ -36,6 +37,7 @@ class DatasetConverter:
     ``is_categorized=None`` (the default) detects the splits; ``True``/``False`` force them.
     ``images_dir`` is one more folder to look in for the images (when the layout does not say).
     ``strict=True`` raises on the first skipped or changed item instead of reporting it;
+    ``task`` ('detect', 'segment', 'pose' or 'auto', the default) is the one task of a YOLO output;
     ``class_names`` fixes the class order (YOLO ids, COCO category ids); ``images`` is ``'copy'``,
     ``'link'`` (hard link when possible) or ``'none'``; ``progress(done, total)`` is called per item.
     """
@@ -71,6 +73,9 @@ class DatasetConverter:
         self.target = format_name(target, WRITERS)
         if images not in ('copy', 'link', 'none'):
             raise ValueError(f"images must be 'copy', 'link' or 'none', not {images!r}")
+        task = options.get('task')
+        if task is not None and task not in YOLO_TASKS:
+            raise ValueError(f'task must be one of {", ".join(YOLO_TASKS)}, not {task!r}')
         self.root_dir = Path(root_dir)
         self.is_categorized = None if is_categorized is None else bool(is_categorized)
         self.images_dir = None if images_dir is None else Path(images_dir)

@@ -388,14 +388,15 @@ class YOLOWriter(Writer):
                 if task == 'auto':
                     corners.append(_corners_row(cid, x0, y0, x1, y1, width, height))
                 elif task == 'pose':
-                    row = self._pose_from_box(row, ann, item)  # type: ignore[assignment]
-                    if row is None:
+                    pose = self._pose_from_box(row, ann, item)
+                    if pose is None:
                         continue
+                    row = pose
                 rows.append(row)
             else:
-                row = self._row(ann, item, width, height)
-                if row is not None:
-                    rows.append(row)
+                other = self._row(ann, item, width, height)
+                if other is not None:
+                    rows.append(other)
         if boxes:
             kinds = self.summary.kinds(item.split or 'all')
             kinds['bbox'] = kinds.get('bbox', 0) + boxes
@@ -550,4 +551,5 @@ class YOLOWriter(Writer):
             config['kpt_shape'] = list(self.kpt_shape)
             config['kpt_names'] = {k: v for k, v in sorted(self.kpt_names.items())}
         text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, default_flow_style=None)
-        (self.out / YAML_NAMES[0]).write_text(text, encoding='utf-8')
+        for name in YAML_NAMES:  # dataset.yaml (ours, as before) and data.yaml (what Datumaro and Roboflow look for)
+            (self.out / name).write_text(text, encoding='utf-8')
