@@ -22,12 +22,19 @@ _IMAGE_EXT_SET = frozenset(IMAGE_EXTENSIONS)
 ImageMode = Literal['copy', 'link', 'none']
 
 
-def find_split_dirs(root: Path, *, is_categorized: bool) -> list[tuple[str, Path]]:
-    """``[(split, folder)]``: the splits present under ``root``, or ``[('', root)]``."""
+def find_split_dirs(root: Path, *, is_categorized: bool | None) -> list[tuple[str, Path]]:
+    """``[(split, folder)]``: the splits present under ``root``, or ``[('', root)]``.
+
+    ``is_categorized=None`` detects: split folders when there are any, else the flat dataset.
+    """
     if not root.is_dir():
         raise DatasetLayoutError('dataset folder does not exist', file=root)
-    if not is_categorized:
+    if is_categorized is False:
         return [('', root)]
+    if is_categorized is None:
+        present = [name for names in SPLIT_ALIASES.values() for name in names if (root / name).is_dir()]
+        if not present:
+            return [('', root)]
     found = []
     for split, names in SPLIT_ALIASES.items():
         for name in names:
