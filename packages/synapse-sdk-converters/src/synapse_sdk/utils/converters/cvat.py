@@ -149,6 +149,8 @@ class _Stream:
                         break
         except expat.ExpatError as error:
             raise DatasetFormatError(f'invalid XML: {error}', file=self.path, line=error.lineno) from None
+        except LookupError as error:  # <?xml encoding="..."?> names an unknown codec
+            raise DatasetFormatError(f'invalid XML: {error}', file=self.path) from None
         except OSError as error:
             raise DatasetFormatError(f'cannot read annotation file ({error.strerror})', file=self.path) from None
         if not self.root_seen:
@@ -189,9 +191,9 @@ def _attrs(element: _Element) -> dict[str, Any]:
     if element.attrs.get('occluded', '0') not in ('0', ''):
         attrs['occluded'] = True
     for key in ('z_order', 'group_id'):
-        text = element.attrs.get(key, '0')
+        text = element.attrs.get(key, '0').strip()
         if text not in ('0', ''):
-            attrs[key] = attr_value(text)
+            attrs[key] = int(text) if text.lstrip('-').isdigit() else text
     source = element.attrs.get('source', 'manual')
     if source not in ('manual', ''):
         attrs['source'] = source

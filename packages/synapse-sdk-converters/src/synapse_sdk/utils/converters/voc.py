@@ -46,7 +46,11 @@ def _attr_value(text: str) -> Any:
 
 def read_labelmap(path: Path) -> list[str]:
     names = []
-    for line in path.read_text(encoding='utf-8').splitlines():
+    try:
+        text = path.read_text(encoding='utf-8')
+    except UnicodeDecodeError:
+        raise DatasetFormatError('labelmap is not UTF-8 text', file=path) from None
+    for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith('#'):
             names.append(line.split(':', 1)[0])
@@ -70,7 +74,11 @@ class VOCReader(Reader):
                 lst = self.root / 'ImageSets' / 'Main' / f'{alias}.txt'
                 if lst.is_file():
                     self._require(self.root)
-                    stems = [line.split()[0] for line in lst.read_text(encoding='utf-8').splitlines() if line.strip()]
+                    try:
+                        text = lst.read_text(encoding='utf-8')
+                    except UnicodeDecodeError:
+                        raise DatasetFormatError('image set list is not UTF-8 text', file=lst) from None
+                    stems = [line.split()[0] for line in text.splitlines() if line.strip()]
                     found.append((split, self.root, stems))
                     break
         if not found:

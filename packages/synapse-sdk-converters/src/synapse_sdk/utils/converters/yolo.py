@@ -62,7 +62,7 @@ class YOLOReader(Reader):
             if path.is_file():
                 try:
                     data = yaml.safe_load(path.read_text(encoding='utf-8'))
-                except yaml.YAMLError as error:
+                except (yaml.YAMLError, UnicodeDecodeError) as error:  # a YAMLError or bytes that are not text
                     mark = getattr(error, 'problem_mark', None)
                     raise DatasetFormatError(
                         f'invalid YAML: {error}', file=path, line=None if mark is None else mark.line + 1
@@ -86,7 +86,11 @@ class YOLOReader(Reader):
             return [str(n) for n in names]
         classes = self.root / 'classes.txt'
         if classes.is_file():
-            return [line.strip() for line in classes.read_text(encoding='utf-8').splitlines() if line.strip()]
+            try:
+                text = classes.read_text(encoding='utf-8')
+            except UnicodeDecodeError:
+                raise DatasetFormatError('classes.txt is not UTF-8 text', file=classes) from None
+            return [line.strip() for line in text.splitlines() if line.strip()]
         return None
 
     def class_names(self) -> list[str] | None:
