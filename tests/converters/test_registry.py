@@ -88,7 +88,7 @@ def test_dm_versions_come_from_the_readers_and_writers() -> None:
     assert dm_version('dm', READERS) == 'v2' and dm_version('dm_v1', WRITERS) == 'v1'
     assert dm_version('cvat', WRITERS) is None
     assert [n for n in format_names() if dm_version(n, READERS)] == ['dm_v1', 'dm_v2']
-    assert DatasetFormat.CVAT == 'cvat' and DatasetFormat('yolo_obb') is DatasetFormat.YOLO_OBB
+    assert DatasetFormat.CVAT.value == 'cvat' and DatasetFormat('yolo_obb') is DatasetFormat.YOLO_OBB
 
 
 def test_a_reader_only_format_says_it_cannot_be_written(boxes_format: str, tmp_path: Path) -> None:

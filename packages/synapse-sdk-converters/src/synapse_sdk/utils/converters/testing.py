@@ -17,6 +17,7 @@ Needs pytest, Pillow and (for the fuzzing) hypothesis, which a format's tests ha
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import re
@@ -289,13 +290,18 @@ class FormatContract:
         for count in sizes:
             root = tmp_path / f'n{count}'
             self._many(root, count)
-            tracemalloc.start()
-            try:
-                read = _read_all(self.format, root / 'out', categorized=self.splits, strict=False)
-                peaks.append(tracemalloc.get_traced_memory()[1])
-            finally:
-                tracemalloc.stop()
-            assert read == count
+            best = None
+            for _ in range(2):  # the lower of two runs: a collection that happens to run late is not the reader
+                gc.collect()
+                tracemalloc.start()
+                try:
+                    read = _read_all(self.format, root / 'out', categorized=self.splits, strict=False)
+                    peak = tracemalloc.get_traced_memory()[1]
+                finally:
+                    tracemalloc.stop()
+                assert read == count
+                best = peak if best is None else min(best, peak)
+            peaks.append(best or 0)
         growth = peaks[1] - peaks[0]
         allowed = self.memory_per_image * (sizes[1] - sizes[0])
         assert growth <= allowed, f'peak grew by {growth} bytes for {sizes[1] - sizes[0]} more images (> {allowed})'
