@@ -588,12 +588,14 @@ class CVATWriter(Writer):
                     f'          <attributes>\n          </attributes>\n          <parent>{escape(name)}</parent>\n'
                     '        </label>\n'
                 )
+        # With splits, the meta is a CVAT project's (its <subsets> tell Datumaro and CVAT the splits).
+        kind = 'project' if self._splits else 'task'
         subsets = ''.join(f'      <subset>{escape(s)}</subset>\n' for s in self._splits)
         return (
             '<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n'
-            f'    <task>\n      <name>synapse-sdk export</name>\n      <size>{self._id}</size>\n'
+            f'    <{kind}>\n      <name>synapse-sdk export</name>\n      <size>{self._id}</size>\n'
             '      <mode>annotation</mode>\n      <overlap>0</overlap>\n'
             f'      <labels>\n{"".join(labels)}      </labels>\n'
             + (f'      <subsets>\n{subsets}      </subsets>\n' if subsets else '')
-            + '    </task>\n  </meta>\n'
+            + f'    </{kind}>\n  </meta>\n'
         )
