@@ -26,7 +26,8 @@ def test_obb_corners_follow_ultralytics_xywhr2xyxyxyxy() -> None:
     # v1 = (w/2 cos r, w/2 sin r), v2 = (-h/2 sin r, h/2 cos r)
     got = corners(50, 40, 20, 10, math.pi / 2)
     want = [(45, 50), (55, 50), (55, 30), (45, 30)]
-    assert all(math.isclose(a, b, abs_tol=1e-9) for p, q in zip(got, want, strict=True) for a, b in zip(p, q))
+    flat_got, flat_want = [v for p in got for v in p], [v for p in want for v in p]
+    assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(flat_got, flat_want, strict=True))
     cx, cy, w, h, r, rectangle = from_corners(got)
     assert rectangle and (round(cx, 9), round(cy, 9), round(w, 9), round(h, 9), round(r, 9)) == (
         50,
