@@ -12,7 +12,7 @@ import pytest
 from synapse_sdk.utils.converters import get_converter
 from synapse_sdk.utils.converters.errors import DatasetFormatError, UnsafePathError
 from synapse_sdk.utils.converters.formats import READERS
-from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Mask, Other
+from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Mask, Other, Polyline
 from synapse_sdk.utils.converters.report import Report
 from synapse_sdk.utils.converters.rotation import box_corners, corners, from_corners
 
@@ -134,7 +134,7 @@ def _labelme(folder: Path, stem: str, shapes: list[dict[str, Any]], **extra: Any
 
 def test_labelme_shapes_flags_and_circle(tmp_path: Path, image_file: Any) -> None:
     image_file(tmp_path / 'a.png', (20, 10))
-    shapes = [
+    shapes: list[dict[str, Any]] = [
         {'label': 'r', 'points': [[5, 6], [1, 2]], 'shape_type': 'rectangle', 'flags': {'truncated': True}},
         {'label': 'c', 'points': [[5, 5], [8, 9]], 'shape_type': 'circle', 'group_id': 2},
         {'label': 'l', 'points': [[0, 0], [3, 3]], 'shape_type': 'line', 'description': 'edge'},
@@ -144,7 +144,8 @@ def test_labelme_shapes_flags_and_circle(tmp_path: Path, image_file: Any) -> Non
     box, circle, line, tag = item.annotations
     assert isinstance(box, Box) and (box.x, box.y, box.w, box.h, box.attrs) == (1, 2, 4, 4, {'truncated': True})
     assert isinstance(circle, Other) and circle.raw['data'] == [5, 5, 5.0]
-    assert line.attrs == {'description': 'edge'} and getattr(tag, 'label', None) == 'night'
+    assert isinstance(line, Polyline) and line.attrs == {'description': 'edge'}
+    assert getattr(tag, 'label', None) == 'night'
     get_converter('labelme', 'dm_v2', root_dir=tmp_path).save_to_folder(tmp_path / 'dm')
     get_converter('dm_v2', 'labelme', root_dir=tmp_path / 'dm').save_to_folder(tmp_path / 'back')
     back = json.loads((tmp_path / 'back' / 'a.json').read_text())
