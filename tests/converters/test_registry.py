@@ -105,3 +105,16 @@ def test_completion_offers_registered_names_and_aliases() -> None:
 def test_the_docs_support_matrix_is_the_generated_one() -> None:
     text = PAGE.read_text(encoding='utf-8')
     assert replace_matrix(text) == text, 'run: uv run python scripts/gen_support_matrix.py'
+
+
+@pytest.mark.parametrize('fmt', ['cvat', 'labelme', 'label_studio', 'yolo_obb', 'image_folder'])
+def test_new_formats_convert_validate_and_preview_from_the_cli(fmt: str, dm_split: Path, tmp_path: Path) -> None:
+    out = tmp_path / fmt
+    result = runner.invoke(
+        app, ['dataset', 'convert', '-q', '--from', 'dm', '--to', fmt, str(dm_split), str(out), '--categorized']
+    )
+    assert result.exit_code == 0, result.output
+    checked = runner.invoke(app, ['dataset', 'validate', '-q', '--format', fmt, str(out), '--categorized'])
+    assert checked.exit_code == 0 and 'no problems found' in checked.output, checked.output
+    drawn = runner.invoke(app, ['dataset', 'preview', '--format', fmt, str(out), str(tmp_path / 'p'), '--categorized'])
+    assert drawn.exit_code == 0 and len(list((tmp_path / 'p').glob('*.png'))) >= 2, drawn.output
