@@ -30,12 +30,16 @@ PEERS = {
     'datumaro': 'datumaro==1.13.12',
 }
 PAIRS = [('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco'), ('dm_v2', 'yolo'), ('dm_v2', 'coco')]
+# the formats of issue 14: CVAT both ways against Datumaro; the others have no peer that reads our input
+FORMAT_PAIRS = [('coco', 'cvat'), ('cvat', 'coco'), ('cvat', 'yolo'), ('dm_v2', 'cvat')]
+FORMAT_PAIRS += [('dm_v2', 'labelme'), ('dm_v2', 'label_studio'), ('dm_v2', 'yolo_obb')]
 SUPPORTS = {  # which tools can do which pair (nobody else reads DM)
-    'synapse': set(PAIRS),
+    'synapse': set(PAIRS) | set(FORMAT_PAIRS),
     'floor': set(PAIRS),
     'globox': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
     'supervision': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
-    'datumaro': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
+    'datumaro': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco'), ('coco', 'cvat'), ('cvat', 'coco')}
+    | {('cvat', 'yolo')},
 }
 
 
@@ -116,6 +120,12 @@ def ensure_data(root: Path, images: int) -> Path:
         subprocess.run([sys.executable, str(HERE / 'generate.py'), str(root), '--images', str(images)], check=True)
         marker.touch()
     (root / 'coco_names.txt').write_text('\n'.join(CLASSES) + '\n')
+    if not (root / 'cvat' / 'annotations.xml').is_file():  # CVAT input: the COCO data written by the SDK
+        code = (
+            'import sys; from synapse_sdk.utils.converters import get_converter; '
+            "get_converter('coco', 'cvat', root_dir=sys.argv[1], images='link').save_to_folder(sys.argv[2])"
+        )
+        subprocess.run([sys.executable, '-c', code, str(root / 'coco'), str(root / 'cvat')], check=True)
     return root
 
 
@@ -139,10 +149,11 @@ def main() -> None:
     tools = args.tools.split(',')
     if any(t in PEERS for t in tools) and shutil.which('uv') is None:
         sys.exit('uv is needed to run the peers in their own environment')
+    known = PAIRS + FORMAT_PAIRS
     pairs = [tuple(p.split(':')) for p in args.pairs.split(',') if p] or PAIRS
-    unknown = [p for p in pairs if p not in PAIRS]
+    unknown = [p for p in pairs if p not in known]
     if unknown:
-        sys.exit(f'unknown pairs {unknown}; known: {",".join(a + ":" + b for a, b in PAIRS)}')
+        sys.exit(f'unknown pairs {unknown}; known: {",".join(a + ":" + b for a, b in known)}')
     data = ensure_data(args.data / str(args.images), args.images)
     results: dict[str, dict[str, dict[str, object]]] = {}
     for pair in pairs:

@@ -17,7 +17,7 @@ from typing import Any
 def synapse(src: str, dst: str, data: Path, out: Path) -> None:
     from synapse_sdk.utils.converters import get_converter
 
-    roots = {'coco': data / 'coco', 'yolo': data / 'yolo', 'dm_v2': data / 'dm'}
+    roots = {'coco': data / 'coco', 'yolo': data / 'yolo', 'dm_v2': data / 'dm', 'cvat': data / 'cvat'}
     get_converter(src, dst, root_dir=roots[src], images='none').save_to_folder(out)
 
 
@@ -72,9 +72,11 @@ def datumaro(src: str, dst: str, data: Path, out: Path) -> None:
 
     if src == 'coco':
         dataset = Dataset.import_from(str(data / 'coco_dm'), 'coco_instances')
+    elif src == 'cvat':
+        dataset = Dataset.import_from(str(data / 'cvat'), 'cvat')
     else:
         dataset = Dataset.import_from(str(data / 'yolo'), 'yolo')
-    formats = {'yolo': 'yolo', 'pascal': 'voc_detection', 'coco': 'coco_instances'}
+    formats = {'yolo': 'yolo', 'pascal': 'voc_detection', 'coco': 'coco_instances', 'cvat': 'cvat'}
     dataset.export(str(out), formats[dst], save_media=False)
 
 
@@ -94,6 +96,10 @@ PRELOAD = {
         'synapse_sdk.utils.converters.yolo',
         'synapse_sdk.utils.converters.voc',
         'synapse_sdk.utils.converters.dm_io',
+        'synapse_sdk.utils.converters.cvat',
+        'synapse_sdk.utils.converters.labelme',
+        'synapse_sdk.utils.converters.label_studio',
+        'synapse_sdk.utils.converters.yolo_obb',
         'yaml',
     ],
     'floor': ['orjson'],

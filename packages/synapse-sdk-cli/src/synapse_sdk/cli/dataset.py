@@ -1,6 +1,8 @@
-"""``synapse dataset``: detect, convert, validate and preview datasets (DM v1/v2, YOLO, COCO, Pascal VOC).
+"""``synapse dataset``: detect, convert, validate and preview datasets in every registered format.
 
-Heavy imports (the converters, Pillow) happen inside the commands so ``synapse --help`` stays light.
+The formats come from the converters' registry (built in or added through its entry points): the
+help names ``synapse dataset formats``, TAB completes them. Heavy imports (the converters, Pillow)
+happen inside the commands so ``synapse --help`` stays light.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from synapse_sdk.utils.converters.detect import Layout
 
 app = typer.Typer(
-    help='Convert, validate and preview datasets: DM v1/v2, YOLO, COCO, Pascal VOC.',
+    help='Convert, validate and preview datasets (DM, YOLO, COCO, VOC, CVAT, ...: see `synapse dataset formats`).',
     no_args_is_help=True,
 )
 
@@ -33,7 +35,18 @@ def _console() -> Console:
     return Console(stderr=True)
 
 
-FORMATS = 'dm_v1, dm_v2, yolo, coco, pascal'
+FORMATS = 'see `synapse dataset formats`; TAB completes'
+
+
+def _complete(kind: str) -> Callable[[str], list[str]]:
+    """Shell completion of format names (and aliases) the registry can ``kind`` ('read' or 'write')."""
+
+    def complete(incomplete: str) -> list[str]:
+        from synapse_sdk.utils.converters.formats import format_names
+
+        return [n for n in format_names(kind, include_aliases=True) if n.startswith(incomplete.lower())]
+
+    return complete
 
 
 def _error(message: str) -> None:
@@ -180,9 +193,14 @@ def _print_layout(layout: Layout) -> None:
 def convert(
     src: Annotated[Path, typer.Argument(help='Dataset folder to read (or a COCO JSON file).')],
     dst: Annotated[Path, typer.Argument(help='Folder to write; created atomically.')],
-    target: Annotated[str, typer.Option('--to', '-t', help=f'Target format: {FORMATS}.')],
+    target: Annotated[
+        str, typer.Option('--to', '-t', help=f'Target format ({FORMATS}).', autocompletion=_complete('write'))
+    ],
     source: Annotated[
-        str, typer.Option('--from', '-f', help=f'Source format: {FORMATS}, or auto (detected).')
+        str,
+        typer.Option(
+            '--from', '-f', help=f'Source format ({FORMATS}), or auto (detected).', autocompletion=_complete('read')
+        ),
     ] = 'auto',
     categorized: CategorizedOption = None,
     images_dir: ImagesOption = None,
@@ -229,7 +247,10 @@ def convert(
 @app.command()
 def validate(
     path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
-    fmt: Annotated[str, typer.Option('--format', '-f', help=f'Dataset format: {FORMATS}, or auto.')] = 'auto',
+    fmt: Annotated[
+        str,
+        typer.Option('--format', '-f', help=f'Dataset format ({FORMATS}), or auto.', autocompletion=_complete('read')),
+    ] = 'auto',
     categorized: CategorizedOption = None,
     images_dir: ImagesOption = None,
     report: Annotated[Path | None, typer.Option('--report', help='Write the full report as JSON here.')] = None,
@@ -254,7 +275,10 @@ def validate(
 def preview(
     path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
     out: Annotated[Path, typer.Argument(help='Folder for the preview images.')],
-    fmt: Annotated[str, typer.Option('--format', '-f', help=f'Dataset format: {FORMATS}, or auto.')] = 'auto',
+    fmt: Annotated[
+        str,
+        typer.Option('--format', '-f', help=f'Dataset format ({FORMATS}), or auto.', autocompletion=_complete('read')),
+    ] = 'auto',
     categorized: CategorizedOption = None,
     images_dir: ImagesOption = None,
     limit: Annotated[int, typer.Option('--limit', '-n', min=1, help='How many images to draw.')] = 8,
@@ -268,6 +292,27 @@ def preview(
         typer.echo(str(file))
     if not written:
         _console().print('[yellow]no images with files found[/yellow]')
+
+
+@app.command()
+def formats() -> None:
+    """List the dataset formats: built in and installed through entry points, with what each writer keeps."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from synapse_sdk.utils.converters.formats import READERS, WRITERS, format_names
+    from synapse_sdk.utils.converters.support import CAPABILITIES, writer_holds
+
+    table = Table(title='dataset formats')
+    for column in ('format', 'aliases', 'read', 'write', 'writer keeps'):
+        table.add_column(column)
+    for name in format_names():
+        registry = READERS if name in READERS.names() else WRITERS
+        aliases = ', '.join(registry.entry(name).aliases)
+        writable = name in WRITERS.names()
+        keeps = ', '.join(CAPABILITIES[k] for k in CAPABILITIES if k in writer_holds(name)) if writable else '-'
+        table.add_row(name, aliases, 'yes' if name in READERS.names() else '-', 'yes' if writable else '-', keeps)
+    Console().print(table)
 
 
 def _register_backend_commands() -> None:

@@ -70,6 +70,17 @@ class Registry(Generic[T]):
         for candidate in (key, *alias_keys):
             self._aliases[candidate] = key
 
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (or the entry an alias points to) with its aliases; unknown names are ignored."""
+        key = self._aliases.get(self._normalise(name))
+        if key is None:
+            return
+        entry = self._entries.pop(key)
+        self._loaded.pop(key, None)
+        for candidate in (key, *entry.aliases):
+            if self._aliases.get(candidate) == key:
+                del self._aliases[candidate]
+
     def canonical(self, name: str) -> str:
         """The registered name behind ``name`` or one of its aliases."""
         key = self._normalise(name)

@@ -149,6 +149,8 @@ class _Stream:
                         break
         except expat.ExpatError as error:
             raise DatasetFormatError(f'invalid XML: {error}', file=self.path, line=error.lineno) from None
+        except LookupError as error:  # <?xml encoding="..."?> names an unknown codec
+            raise DatasetFormatError(f'invalid XML: {error}', file=self.path) from None
         except OSError as error:
             raise DatasetFormatError(f'cannot read annotation file ({error.strerror})', file=self.path) from None
         if not self.root_seen:
@@ -189,9 +191,9 @@ def _attrs(element: _Element) -> dict[str, Any]:
     if element.attrs.get('occluded', '0') not in ('0', ''):
         attrs['occluded'] = True
     for key in ('z_order', 'group_id'):
-        text = element.attrs.get(key, '0')
+        text = element.attrs.get(key, '0').strip()
         if text not in ('0', ''):
-            attrs[key] = attr_value(text)
+            attrs[key] = int(text) if text.lstrip('-').isdigit() else text
     source = element.attrs.get('source', 'manual')
     if source not in ('manual', ''):
         attrs['source'] = source
@@ -586,12 +588,14 @@ class CVATWriter(Writer):
                     f'          <attributes>\n          </attributes>\n          <parent>{escape(name)}</parent>\n'
                     '        </label>\n'
                 )
+        # With splits, the meta is a CVAT project's (its <subsets> tell Datumaro and CVAT the splits).
+        kind = 'project' if self._splits else 'task'
         subsets = ''.join(f'      <subset>{escape(s)}</subset>\n' for s in self._splits)
         return (
             '<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n'
-            f'    <task>\n      <name>synapse-sdk export</name>\n      <size>{self._id}</size>\n'
+            f'    <{kind}>\n      <name>synapse-sdk export</name>\n      <size>{self._id}</size>\n'
             '      <mode>annotation</mode>\n      <overlap>0</overlap>\n'
             f'      <labels>\n{"".join(labels)}      </labels>\n'
             + (f'      <subsets>\n{subsets}      </subsets>\n' if subsets else '')
-            + '    </task>\n  </meta>\n'
+            + f'    </{kind}>\n  </meta>\n'
         )

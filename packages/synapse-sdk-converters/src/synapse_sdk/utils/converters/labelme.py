@@ -149,10 +149,12 @@ class LabelMeReader(Reader):
 def _shape(label: str, kind: str, points: list[tuple[float, float]], attrs: dict[str, Any]) -> dict[str, Any]:
     attrs = dict(attrs)
     flags = {k: attrs.pop(k) for k in list(attrs) if isinstance(attrs[k], bool)}
+    group = attrs.get('group_id')
+    group_id = attrs.pop('group_id') if type(group) is int else None  # LabelMe refuses other group ids
     shape: dict[str, Any] = {
         'label': label,
         'points': [[tidy(x, 6), tidy(y, 6)] for x, y in points],
-        'group_id': attrs.pop('group_id', None),
+        'group_id': group_id,
         'description': str(attrs.pop('description', '')),
         'shape_type': kind,
         'flags': flags,

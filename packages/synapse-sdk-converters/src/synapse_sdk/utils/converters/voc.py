@@ -47,7 +47,11 @@ def _attr_value(text: str) -> Any:
 
 def read_labelmap(path: Path) -> list[str]:
     names = []
-    for line in path.read_text(encoding='utf-8').splitlines():
+    try:
+        text = path.read_text(encoding='utf-8')
+    except UnicodeDecodeError:
+        raise DatasetFormatError('labelmap is not UTF-8 text', file=path) from None
+    for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith('#'):
             names.append(line.split(':', 1)[0])

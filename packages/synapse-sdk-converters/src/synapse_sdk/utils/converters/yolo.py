@@ -95,7 +95,11 @@ class YOLOReader(Reader):
             return self.layout.names
         classes = self.root / 'classes.txt'
         if classes.is_file():
-            return [line.strip() for line in classes.read_text(encoding='utf-8').splitlines() if line.strip()]
+            try:
+                text = classes.read_text(encoding='utf-8')
+            except UnicodeDecodeError:
+                raise DatasetFormatError('classes.txt is not UTF-8 text', file=classes) from None
+            return [line.strip() for line in text.splitlines() if line.strip()]
         return None
 
     def class_names(self) -> list[str] | None:
