@@ -232,9 +232,19 @@ def _unique(paths: list[Path]) -> list[Path]:
 # --- YOLO -------------------------------------------------------------------------------------
 
 
+def read_text(path: Path, what: str = 'file') -> str:
+    """A small text file of a dataset (YAML, image list, names); bytes that are not UTF-8 are a typed error."""
+    try:
+        return path.read_text(encoding='utf-8')
+    except UnicodeDecodeError:
+        raise DatasetFormatError(f'{what} is not UTF-8 text', file=path) from None
+    except OSError as error:
+        raise DatasetFormatError(f'cannot read {what} ({error.strerror})', file=path) from None
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding='utf-8'))
+        data = yaml.safe_load(read_text(path, 'dataset YAML'))
     except yaml.YAMLError as error:
         mark = getattr(error, 'problem_mark', None)
         raise DatasetFormatError(
@@ -384,7 +394,7 @@ def _dedupe_parts(layout: Layout) -> Layout:
 
 
 def _lines(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text(encoding='utf-8').splitlines() if line.strip()]
+    return [line.strip() for line in read_text(path, 'list file').splitlines() if line.strip()]
 
 
 def _darknet(root: Path) -> Layout | None:
@@ -397,7 +407,7 @@ def _darknet(root: Path) -> Layout | None:
     layout = Layout('yolo', 'darknet', root, config=data_file if data_file.is_file() else None)
     settings: dict[str, str] = {}
     if data_file.is_file():
-        for line in data_file.read_text(encoding='utf-8').splitlines():
+        for line in read_text(data_file, 'obj.data').splitlines():
             key, sep, value = line.partition('=')
             if sep:
                 settings[key.strip()] = value.strip()

@@ -17,7 +17,7 @@ from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from synapse_sdk.utils.converters.base import Reader, Writer
-from synapse_sdk.utils.converters.detect import Part, detect_layout
+from synapse_sdk.utils.converters.detect import Part, detect_layout, read_text
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 from synapse_sdk.utils.converters.jsonio import dumps, loads
 from synapse_sdk.utils.converters.layout import list_images, place_image, safe_join
@@ -87,7 +87,7 @@ class VOCReader(Reader):
     @staticmethod
     def _stems(part: Part) -> list[str]:
         if part.listing is not None:
-            text = part.listing.read_text(encoding='utf-8')
+            text = read_text(part.listing, 'image set list')
             return [line.strip() for line in text.splitlines() if line.strip()]
         names = os.listdir(part.annotations) if part.annotations.is_dir() else []
         return sorted(n[:-4] for n in names if n.lower().endswith('.xml'))
