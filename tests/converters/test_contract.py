@@ -13,12 +13,23 @@ FORMATS = sorted(set(READERS.names()) & set(WRITERS.names()))
 TOLERANCE = {'pascal': 1.0}
 #: The COCO reader keeps each image's record and an annotation count per image (see docs/converters.md).
 MEMORY_PER_IMAGE = {'coco': 6144}
+#: YOLO writes one task per dataset (Ultralytics refuses mixed rows): the contract runs once per task.
+TASKS = {
+    'yolo': {
+        '': ('detect', frozenset({'bbox', 'splits'})),
+        '_segment': ('segment', frozenset({'polygon', 'splits'})),
+        '_pose': ('pose', frozenset({'keypoints', 'splits'})),
+    }
+}
 
 for _name in FORMATS:
-    _attrs = {'format': _name, '__module__': __name__, 'tolerance': TOLERANCE.get(_name, FormatContract.tolerance)}
-    _attrs['memory_per_image'] = MEMORY_PER_IMAGE.get(_name, FormatContract.memory_per_image)
-    _cls = type(f'TestContract_{_name}', (FormatContract,), _attrs)
-    globals()[_cls.__name__] = _cls
+    for _suffix, (_task, _holds) in TASKS.get(_name, {'': (None, None)}).items():  # type: ignore[dict-item]
+        _attrs = {'format': _name, '__module__': __name__, 'tolerance': TOLERANCE.get(_name, FormatContract.tolerance)}
+        _attrs['memory_per_image'] = MEMORY_PER_IMAGE.get(_name, FormatContract.memory_per_image)
+        if _task is not None:
+            _attrs.update(write_options={'task': _task}, sample_holds=_holds)
+        _cls = type(f'TestContract_{_name}{_suffix}', (FormatContract,), _attrs)
+        globals()[_cls.__name__] = _cls
 
 
 def test_every_built_in_format_is_in_the_contract() -> None:

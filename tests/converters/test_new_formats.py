@@ -55,7 +55,7 @@ def test_yolo_obb_rows_and_a_dota_quad(tmp_path: Path, image_file: Any) -> None:
     assert isinstance(ship, Box) and [e.reason for e in report.entries] == [
         'corners are not a rectangle; kept as the nearest rotated box'
     ]
-    out = tmp_path / 'out'
+    out = tmp_path.with_name(tmp_path.name + '-out')  # never inside the source dataset
     get_converter('yolo_obb', 'yolo_obb', root_dir=tmp_path).save_to_folder(out)
     first = (out / 'labels' / 'a.txt').read_text().splitlines()[0].split()
     assert [round(float(v), 4) for v in first[1:]] == [0.45, 0.7, 0.55, 0.7, 0.55, 0.3, 0.45, 0.3]
@@ -146,9 +146,10 @@ def test_labelme_shapes_flags_and_circle(tmp_path: Path, image_file: Any) -> Non
     assert isinstance(circle, Other) and circle.raw['data'] == [5, 5, 5.0]
     assert isinstance(line, Polyline) and line.attrs == {'description': 'edge'}
     assert getattr(tag, 'label', None) == 'night'
-    get_converter('labelme', 'dm_v2', root_dir=tmp_path).save_to_folder(tmp_path / 'dm')
-    get_converter('dm_v2', 'labelme', root_dir=tmp_path / 'dm').save_to_folder(tmp_path / 'back')
-    back = json.loads((tmp_path / 'back' / 'a.json').read_text())
+    dm, again = tmp_path.with_name(tmp_path.name + '-dm'), tmp_path.with_name(tmp_path.name + '-back')
+    get_converter('labelme', 'dm_v2', root_dir=tmp_path).save_to_folder(dm)
+    get_converter('dm_v2', 'labelme', root_dir=dm).save_to_folder(again)
+    back = json.loads((again / 'a.json').read_text())
     shapes_back = {s['shape_type']: s for s in back['shapes']}  # DM keeps shapes per tool: the order changes
     assert sorted(shapes_back) == ['circle', 'line', 'rectangle']
     assert shapes_back['circle']['points'] == [[5, 5], [10, 5]] and shapes_back['circle']['group_id'] == 2
@@ -176,8 +177,9 @@ def test_label_studio_rotation_turns_about_the_top_left_corner(tmp_path: Path, i
     # top-left (100, 50), 20x20 px turned 90 degrees about it: the centre is at (90, 60)
     assert [round(v, 6) for v in (box.x + box.w / 2, box.y + box.h / 2, box.w, box.h)] == [90, 60, 20, 20]
     assert box.attrs == {'rotation': round(math.pi / 2, 9), 'note': 'dented'}
-    get_converter('label_studio', 'label_studio', root_dir=tmp_path).save_to_folder(tmp_path / 'back')
-    (again,) = json.loads((tmp_path / 'back' / 'result.json').read_text())
+    back = tmp_path.with_name(tmp_path.name + '-back')
+    get_converter('label_studio', 'label_studio', root_dir=tmp_path).save_to_folder(back)
+    (again,) = json.loads((back / 'result.json').read_text())
     assert [round(v, 6) for v in again['annotations'][0]['result'][0]['value'].values() if isinstance(v, float)] == [
         50,
         50,

@@ -64,6 +64,7 @@ class ImageFolderWriter(Writer):
         super().__init__(out, **kwargs)
         self.losses = Losses('ImageFolder')
         self._splits: set[str] = set()
+        self._tag_classes: set[str] = set()  # the class map also holds the source's box/polygon classes
 
     def write(self, item: Item) -> None:
         tags = [a for a in item.annotations if isinstance(a, Tag)]
@@ -97,6 +98,7 @@ class ImageFolderWriter(Writer):
         folder.mkdir(parents=True, exist_ok=True)
         self._splits.add(item.split)
         self.classes.id(tag.label)
+        self._tag_classes.add(tag.label)
         if self.images != 'none':
             place_image(item.image, folder / f'{item.name}{item.image.suffix}', self.images)
         self.counted(item.split, 'tag')
@@ -106,4 +108,5 @@ class ImageFolderWriter(Writer):
     def close(self) -> None:
         for split in self._splits:  # every class has its folder in every split, so class ids agree
             for name in self.classes.names:
-                (self.out / split / name if split else self.out / name).mkdir(parents=True, exist_ok=True)
+                if name in self._tag_classes:
+                    (self.out / split / name if split else self.out / name).mkdir(parents=True, exist_ok=True)

@@ -173,6 +173,11 @@ class FormatContract:
     #: What the reader may keep per image (an index of file names) before the memory check fails.
     memory_per_image: ClassVar[int] = 2048
     fuzz_examples: ClassVar[int] = int(os.environ.get('FUZZ_EXAMPLES', '40'))
+    #: Options for conversions into the format (e.g. ``{'task': 'detect'}`` for YOLO).
+    write_options: ClassVar[dict[str, Any]] = {}
+    #: What the sample holds, when the writer cannot hold all it declares in one dataset at once
+    #: (YOLO writes one task per dataset); default: everything the writer declares.
+    sample_holds: ClassVar[frozenset[str] | None] = None
 
     # helpers -----------------------------------------------------------------------------------
 
@@ -180,13 +185,15 @@ class FormatContract:
     def holds(self) -> frozenset[str]:
         if self.format not in WRITERS or self.format not in READERS:
             pytest.skip(f'{self.format!r} needs a reader and a writer for the contract')
-        return writer_holds(self.format)
+        return self.sample_holds if self.sample_holds is not None else writer_holds(self.format)
 
     @property
     def splits(self) -> bool:
         return 'splits' in self.holds
 
     def convert(self, source: str, target: str, src: Path, dst: Path, **options: Any) -> ConversionSummary:
+        if target == self.format:
+            options = {**self.write_options, **options}
         converter = get_converter(source, target, root_dir=src, is_categorized=self.splits, **options)
         return converter.save_to_folder(dst)
 
