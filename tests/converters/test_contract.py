@@ -23,7 +23,7 @@ TASKS = {
 }
 
 for _name in FORMATS:
-    for _suffix, (_task, _holds) in TASKS.get(_name, {'': (None, None)}).items():  # type: ignore[dict-item]
+    for _suffix, (_task, _holds) in TASKS.get(_name, {'': (None, None)}).items():
         _attrs = {'format': _name, '__module__': __name__, 'tolerance': TOLERANCE.get(_name, FormatContract.tolerance)}
         _attrs['memory_per_image'] = MEMORY_PER_IMAGE.get(_name, FormatContract.memory_per_image)
         if _task is not None:
