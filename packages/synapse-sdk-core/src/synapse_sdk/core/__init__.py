@@ -9,6 +9,7 @@ from synapse_sdk.core.errors import (
     MissingFileError,
     NotFoundError,
     ParseError,
+    SecretFileError,
     SynapseError,
     SynapseWarning,
 )
@@ -24,6 +25,7 @@ __all__ = [
     'MissingDependencyError',
     'MissingFileError',
     'NotFoundError',
+    'SecretFileError',
     'ParseError',
     'Registry',
     'RegistryEntry',

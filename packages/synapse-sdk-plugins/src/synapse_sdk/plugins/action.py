@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 import typing
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
@@ -77,3 +79,21 @@ class BaseAction(Generic[P]):
 
     def set_metrics(self, value: Mapping[str, Any], category: str | None = None) -> None:
         self.ctx.set_metrics(value, category)
+
+
+class _ActionModule(types.ModuleType):
+    """This module is also the ``@action`` decorator.
+
+    Importing ``synapse_sdk.plugins.action`` makes Python set the package attribute ``action`` to
+    this module, which would hide the decorator that ``from synapse_sdk.plugins import action``
+    promises. Calling the module therefore decorates, exactly as
+    :func:`synapse_sdk.plugins.decorators.action` does.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from synapse_sdk.plugins.decorators import action
+
+        return action(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _ActionModule

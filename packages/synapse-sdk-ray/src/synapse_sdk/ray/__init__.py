@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Any
 from synapse_sdk.ray.errors import (  # light: no Ray import
     ActionTimeoutError,
     AddressError,
+    ApplicationNotFoundError,
     ClusterUnreachableError,
+    DeploymentFailedError,
+    DeploymentTimeoutError,
     EnvironmentSetupError,
     JobFailedError,
     JobNotFoundError,
@@ -36,6 +39,9 @@ _LAZY = {
 
 __all__ = [
     'ActionTimeoutError',
+    'DeploymentTimeoutError',
+    'DeploymentFailedError',
+    'ApplicationNotFoundError',
     'AddressError',
     'ClusterUnreachableError',
     'EnvironmentSetupError',

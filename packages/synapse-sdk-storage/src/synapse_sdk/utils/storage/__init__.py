@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from synapse_sdk.utils.storage.api import get_path_file_count, get_path_total_size, get_pathlib, get_storage
 from synapse_sdk.utils.storage.errors import (
+    HostKeyVerificationError,
     PathEscapeError,
     StorageConfigError,
     StorageConnectionError,
@@ -58,6 +59,7 @@ __all__ = [
     'GCSStorage',
     'HTTPStorage',
     'LocalStorage',
+    'HostKeyVerificationError',
     'PathEscapeError',
     'S3Storage',
     'SFTPStorage',
