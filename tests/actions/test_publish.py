@@ -82,7 +82,7 @@ def test_archive_and_upload_is_content_addressed_and_idempotent(plugin: Path, tm
 
 def test_build_and_upload_tags_the_wheel_with_the_checksum(tmp_path: Path) -> None:
     if shutil.which('uv') is None:
-        pytest.skip('uv is not on PATH')
+        pytest.fail('uv is not on PATH: the peer tools run in throw-away uv environments')
     project = tmp_path / 'proj'
     (project / 'src' / 'tiny_plugin').mkdir(parents=True)
     (project / 'src' / 'tiny_plugin' / '__init__.py').write_text('VALUE = 1\n')

@@ -135,7 +135,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 def venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
     uv = shutil.which('uv')
     if uv is None:
-        pytest.skip('uv is not on PATH')
+        pytest.fail('uv is not on PATH: the peer tools run in throw-away uv environments')
     base = tmp_path_factory.mktemp('out_of_tree')
     package = base / 'myfmt'
     (package / 'myfmt').mkdir(parents=True)

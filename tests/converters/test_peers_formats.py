@@ -72,7 +72,7 @@ ds.export(out, fmt, save_media=True)
 def _peer(script: str, *args: str) -> str:
     uv = shutil.which('uv')
     if uv is None:
-        pytest.skip('uv is not on PATH')
+        pytest.fail('uv is not on PATH: the peer tools run in throw-away uv environments')
     command = [uv, 'run', '--no-project', '--quiet', '--with', DATUMARO, 'python', '-c', script, *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]

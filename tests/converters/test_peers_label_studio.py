@@ -43,7 +43,7 @@ convert_coco_to_ls(sys.argv[1], sys.argv[2], image_root_url="/data/local-files/?
 def _peer(script: str, *args: str) -> str:
     uv = shutil.which('uv')
     if uv is None:
-        pytest.skip('uv is not on PATH')
+        pytest.fail('uv is not on PATH: the peer tools run in throw-away uv environments')
     command = [uv, 'run', '--no-project', '--quiet', '--with', PEER, 'python', '-c', script, *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]

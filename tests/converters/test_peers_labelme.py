@@ -54,7 +54,7 @@ LabelFile().save(sys.argv[1], shapes, "a.png", 72, 96, image_data=image, flags={
 def _peer(script: str, *args: str) -> str:
     uv = shutil.which('uv')
     if uv is None:
-        pytest.skip('uv is not on PATH')
+        pytest.fail('uv is not on PATH: the peer tools run in throw-away uv environments')
     command = [uv, 'run', '--no-project', '--quiet', '--with', PEER, 'python', '-c', script, *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -2,8 +2,7 @@
 boxes, and rows made by its own ``xywhr2xyxyxyxy`` read back as the box it started from.
 
 Ultralytics needs torch; the environment is the one the YOLO consumer checks build (CPU torch,
-cached in ``~/.cache/synapse-sdk-tests``; see issue 12's ``ultralytics_python`` fixture, which
-replaces :func:`ultralytics_python` here once both are merged).
+cached in ``~/.cache/synapse-sdk-tests``): the session fixture ``ultralytics_python`` in conftest.py.
 """
 
 from __future__ import annotations
@@ -14,16 +13,12 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from synapse_sdk.utils.converters.base import ClassMap
 from synapse_sdk.utils.converters.formats import READERS, WRITERS
 from synapse_sdk.utils.converters.model import Box, Item
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
-
-CACHE = Path(os.environ.get('SYNAPSE_TEST_CACHE', Path.home() / '.cache' / 'synapse-sdk-tests'))
-ENV = CACHE / 'ultralytics-8.4.190-torch-2.13.0-py311'
 
 LOAD = r"""
 import json, sys
@@ -51,14 +46,6 @@ from ultralytics.utils.ops import xywhr2xyxyxyxy
 boxes = np.array(json.loads(sys.argv[1]), dtype=np.float64)
 print(json.dumps(xywhr2xyxyxyxy(boxes).reshape(-1, 8).tolist()))
 """
-
-
-@pytest.fixture(scope='module')
-def ultralytics_python() -> Path:
-    python = ENV / 'bin' / 'python'
-    if not python.exists():
-        pytest.skip(f'no Ultralytics environment at {ENV} (built by the YOLO consumer checks)')
-    return python
 
 
 def _run(python: Path, script: str, *args: str, tmp: Path) -> object:

@@ -147,3 +147,20 @@ def test_errors_are_typed_and_pickle(tmp_path: Path) -> None:
     again = pickle.loads(pickle.dumps(error))
     assert isinstance(again, ConverterError) and isinstance(again, ValueError)
     assert (again.file, again.line, str(again)) == (str(tmp_path / 'x.txt'), 3, f'{tmp_path / "x.txt"}:3: bad')
+
+
+def test_entries_made_while_an_image_is_written_name_that_image(tmp_path: Path, image_file: ImageFile) -> None:
+    docs = {
+        'clip': {'images': [{'bounding_box': [_box([30, 20, 20, 20])]}]},
+        'tagged': {'images': [{'bounding_box': [_box([1, 1, 5, 5])], 'classification': [{
+            'id': 't1', 'classification': 'night', 'attrs': [], 'data': {}}]}]},
+    }  # fmt: skip
+    root = _dm(tmp_path / 'dm', image_file, docs)
+    summary = get_converter('dm_v2', 'yolo', root_dir=root).save_to_folder(tmp_path / 'yolo')
+    by_reason = {entry.reason: entry for entry in summary.report.entries}
+    clipped = next(e for reason, e in by_reason.items() if 'clipped' in reason or 'outside' in reason)
+    assert clipped.image == str(root / 'original_files' / 'clip.jpg')
+    assert f'[image {root / "original_files" / "clip.jpg"}]' in str(clipped)
+    lost = next(e for e in summary.report.entries if e.action == 'lost')
+    assert lost.image == str(root / 'original_files' / 'tagged.jpg')
+    assert lost.to_dict()['image'] == lost.image

@@ -195,7 +195,9 @@ class DatasetConverter:
         for item in reader.items():
             for name in item.categories:  # the source's own class order first (DM classification lists)
                 classes.id(name)
+            report.image = str(item.image) if item.image is not None else None
             writer.write(item)
+            report.image = None
             done += 1
             if self.progress:
                 self.progress(done, total)

@@ -25,13 +25,16 @@ class ReportEntry:
     file: str | None = None
     line: int | None = None
     annotation: str | None = None
+    #: The image the entry is about, when it is about one (the label file alone does not say which).
+    image: str | None = None
 
     def __str__(self) -> str:
         where = self.file or self.item or ''
         if self.file and self.line is not None:
             where += f':{self.line}'
         what = f' ({self.annotation})' if self.annotation else ''
-        return f'{self.action}: {where}{what}: {self.reason}'
+        about = f' [image {self.image}]' if self.image and self.image != self.file else ''
+        return f'{self.action}: {where}{what}{about}: {self.reason}'
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
@@ -43,6 +46,8 @@ class Report:
 
     strict: bool = False
     entries: list[ReportEntry] = field(default_factory=list)
+    #: Set by the converter while an item is written: every entry made then names its image.
+    image: str | None = None
 
     def add(
         self,
@@ -53,10 +58,11 @@ class Report:
         file: str | None = None,
         line: int | None = None,
         annotation: str | None = None,
+        image: str | None = None,
     ) -> None:
         if self.strict and action != 'lost':
             raise StrictModeError(f'{reason} (strict mode)', file=file or item, line=line, key=annotation)
-        self.entries.append(ReportEntry(action, reason, item, file, line, annotation))
+        self.entries.append(ReportEntry(action, reason, item, file, line, annotation, image or self.image))
 
     def skipped(self, reason: str, **where: Any) -> None:
         self.add('skipped', reason, **where)
