@@ -52,25 +52,28 @@ def test_killed_create_model_scratch_is_cleaned_by_the_next_run(tmp_path: Path) 
 
 
 CONVERT = """
-import os, sys
-from synapse_sdk.core.atomic import temp_path
+import sys
 from synapse_sdk.utils.converters import get_converter
-root, out = sys.argv[1], sys.argv[2]
-if sys.argv[3] == 'die':  # what a run killed between writing and renaming leaves
-    folder = temp_path(out)
-    folder.mkdir()
-    (folder / 'half.txt').write_text('half')
-    os.kill(os.getpid(), 9)
-get_converter('dm_v2', 'coco', root).save_to_folder(out)
+get_converter('dm_v2', 'yolo', sys.argv[1]).save_to_folder(sys.argv[2])
 """
 
 
 def test_killed_conversion_temp_folder_is_cleaned_by_the_next_run(tmp_path: Path, dm_factory: object) -> None:
-    root = dm_factory(tmp_path / 'dm', 2)  # type: ignore[operator]
+    root = dm_factory(tmp_path / 'dm', 3000)  # type: ignore[operator]
     out = tmp_path / 'out'
-    died = subprocess.run([sys.executable, '-c', CONVERT, str(root), str(out), 'die'], env=_env(tmp_path))
-    assert died.returncode == -signal.SIGKILL
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
-    subprocess.run([sys.executable, '-c', CONVERT, str(root), str(out), 'run'], env=_env(tmp_path), check=True)
+    # A real conversion, SIGKILLed while it writes into its temporary folder.
+    child = subprocess.Popen([sys.executable, '-c', CONVERT, str(root), str(out)], env=_env(tmp_path))
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith(f'{TEMP_PREFIX}{child.pid}-') for p in tmp_path.iterdir()):
+            assert time.monotonic() < deadline and child.poll() is None, 'no temporary folder appeared'
+            time.sleep(0.001)
+        time.sleep(0.05)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    assert leftovers and not out.exists()  # killed half-way: nothing in place, a hidden temporary left
+    subprocess.run([sys.executable, '-c', CONVERT, str(root), str(out)], env=_env(tmp_path), check=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ['dm', 'out']
-    assert (out / 'annotations.json').is_file()
+    assert (out / 'dataset.yaml').is_file()
