@@ -318,3 +318,19 @@ def test_nesting_guard_matches_the_true_depth_wherever_blocks_are_cut(document: 
             assert fails, (data, limit)
         else:
             assert not fails, (data, limit)
+
+
+def test_a_small_file_costs_memory_in_proportion_to_its_size_not_to_the_limit(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from synapse_sdk.core.parsing import load_yaml
+
+    small = tmp_path / 'config.yaml'
+    small.write_text('name: P\ncode: p\n')
+    tracemalloc.start()
+    try:
+        assert load_yaml(small) == {'name': 'P', 'code': 'p'}
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20  # the 64 MiB size limit is a bound, not an allocation

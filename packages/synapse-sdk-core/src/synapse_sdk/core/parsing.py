@@ -65,7 +65,7 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None, source
     cap = limit_bytes(limit)
     try:
         with open(file, 'rb') as handle:
-            data = handle.read(cap + 1)
+            data = _read_capped(handle, cap)
     except FileNotFoundError:
         raise ParseError(f'{name} does not exist', path=name) from None
     except IsADirectoryError:
@@ -74,9 +74,31 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None, source
         raise ParseError(f'{name} cannot be read: permission denied (check its owner and mode)', path=name) from None
     except OSError as error:
         raise ParseError(f'{name} cannot be read: {error.strerror or error}', path=name) from None
-    if len(data) > cap:
+    if data is None or len(data) > cap:
         raise ParseError(f'{name} is larger than the {_size(cap)} limit; set {ENV_MAX_BYTES} to raise it', path=name)
     return data
+
+
+def _read_capped(handle: Any, cap: int) -> bytes | None:
+    """The file's bytes (at most ``cap + 1``), or None when it is larger than ``cap``; memory in
+    proportion to the file, not to the cap.
+
+    ``read(cap + 1)`` would allocate the whole cap (64 MiB) for every small config file.
+    """
+    size = os.fstat(handle.fileno()).st_size
+    if size > cap:
+        return None
+    if size:  # a regular file: its size, plus one byte to notice it grew
+        return bytes(handle.read(size + 1))
+    chunks: list[bytes] = []
+    total = 0  # a pipe or /proc file: no size known up front
+    while total <= cap:
+        chunk = handle.read(min(1 << 20, cap + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b''.join(chunks)
 
 
 def decode(data: bytes, name: str) -> str:
