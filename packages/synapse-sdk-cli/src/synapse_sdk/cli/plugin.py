@@ -48,7 +48,9 @@ def run(
     action: str = typer.Argument(..., help='Action name from config.yaml.'),
     path: Path = PATH_OPTION,
     params: str | None = typer.Option(None, '--params', help='JSON object, or @file.json.'),
-    mode: str = typer.Option('local', '--mode', '-m', help='local | task (Ray actor) | job (Ray job).'),
+    mode: str = typer.Option(
+        'local', '--mode', '-m', help='local | task (Ray actor) | job (Ray job) | other registered modes.'
+    ),
     lang: str | None = typer.Option(
         None, '--lang', '-l', help='Message language: en | ko (default: SYNAPSE_LANGUAGE or en).'
     ),
@@ -64,45 +66,102 @@ def run(
     """Run ACTION of the plugin in PATH and print its result as JSON."""
     from synapse_sdk.plugins.discovery import PluginDiscovery
     from synapse_sdk.plugins.events import ConsoleSink, EventSink, JsonlSink
+    from synapse_sdk.plugins.executors.registry import available_modes, get_executor
     from synapse_sdk.plugins.runner import run_plugin
 
     parsed = parse_params(params)
     discovery = PluginDiscovery.from_path(path)
     discovery.get_action_config(action)  # unknown action: clear error before anything starts
     merged_env = {**discovery.config.env, **parse_env(env)}
-    mode = mode.lower()
-    if mode == 'jobs-api':
-        mode = 'job'
+    mode = 'job' if mode.lower() == 'jobs-api' else mode.lower()
+    if mode.startswith('serve'):
+        raise fail(f'mode {mode!r} serves the action: use `synapse plugin serve {action}`', code=2)
+    if mode not in available_modes(include_hinted=True):
+        raise fail(f'unknown mode {mode!r}; use one of: {", ".join(available_modes(include_hinted=True))}', code=2)
+    get_executor(mode)  # a mode of a missing distribution: the install command, before anything starts
     kwargs: dict[str, Any] = {'language': lang}
     if merged_env:
         kwargs['env'] = merged_env
-    if include_sdk and mode in ('task', 'job'):
+    if include_sdk and mode != 'local':
         kwargs['include_sdk'] = True
+    if address:
+        kwargs['address'] = address
     recorder: list[EventSink] = [JsonlSink(events_file, language=lang)] if events_file is not None else []
-    if mode == 'local':
-        kwargs['sinks'] = [*([] if quiet else [ConsoleSink(lang)]), *recorder]
-        _print_result(run_plugin(path, action, parsed, mode='local', **kwargs))
-    elif mode == 'task':
-        if address:
-            kwargs['address'] = address
-        kwargs['sinks'] = [*([] if quiet else [ConsoleSink(lang)]), *recorder]
-        _print_result(run_plugin(path, action, parsed, mode='task', **kwargs))
-    elif mode == 'job':
-        if address:
-            kwargs['dashboard_address'] = address
-        job_id = run_plugin(path, action, parsed, mode='job', **kwargs)
-        typer.echo(f'job_id: {job_id}', err=not follow)
-        if follow:
-            from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
+    console: list[EventSink] = [] if quiet else [ConsoleSink(lang)]
+    # A job's events are already rendered in its own log; only the recorder gets them replayed.
+    kwargs['sinks'] = recorder if mode == 'job' else [*console, *recorder]
+    outcome = run_plugin(path, action, parsed, mode=mode, **kwargs)
+    if mode != 'job':
+        _print_result(outcome)
+        return
+    job_id = str(outcome)
+    typer.echo(f'job_id: {job_id}', err=not follow)
+    if follow:
+        from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
 
-            executor = RayJobsApiExecutor(dashboard_address=address, sinks=recorder)
-            for line in executor.follow(job_id):
-                sys.stderr.write(line if line.endswith('\n') else line + '\n')
-            _print_result(executor.wait(job_id))
-        else:
-            typer.echo(job_id)
+        executor = RayJobsApiExecutor(dashboard_address=address, sinks=recorder)
+        for line in executor.follow(job_id):
+            sys.stderr.write(line if line.endswith('\n') else line + '\n')
+        _print_result(executor.wait(job_id))
     else:
-        raise fail(f'unknown mode {mode!r}; use local, task or job', code=2)
+        typer.echo(job_id)
+
+
+@app.command('serve')
+@user_errors
+def serve(
+    action: str = typer.Argument(..., help='Action name from config.yaml (e.g. inference).'),
+    path: Path = PATH_OPTION,
+    params: str | None = typer.Option(None, '--params', help='Default params of every request: JSON, or @file.json.'),
+    port: int = typer.Option(8000, '--port', help='Local mode: port on 127.0.0.1 (0: any free port).'),
+    host: str = typer.Option('127.0.0.1', '--host', help='Local mode: interface to listen on.'),
+    address: str | None = typer.Option(
+        None, '--address', help='Ray cluster address: deploy on Ray Serve instead of serving here.'
+    ),
+    replicas: int | None = typer.Option(None, '--replicas', help='Ray Serve: number of replicas.'),
+    num_gpus: float | None = typer.Option(None, '--num-gpus', help='Ray Serve: GPUs per replica.'),
+    max_models: int = typer.Option(3, '--max-models', help='Models kept loaded per replica (LRU).'),
+    lang: str | None = typer.Option(None, '--lang', '-l', help='Message language: en | ko.'),
+    env: list[str] = typer.Option([], '--env', '-e', help='KEY=VALUE for the action environment (repeatable).'),
+    include_sdk: bool = typer.Option(False, '--include-sdk', help='Ray Serve: ship the SDK to the replicas.'),
+) -> None:
+    """Serve ACTION over HTTP: here on loopback (foreground, Ctrl-C stops), or on Ray Serve with --address."""
+    from synapse_sdk.plugins.discovery import PluginDiscovery
+    from synapse_sdk.plugins.executors.registry import ActionRef, get_executor
+
+    parsed = parse_params(params)
+    discovery = PluginDiscovery.from_path(path)
+    discovery.get_action_config(action)
+    merged_env = {**discovery.config.env, **parse_env(env)}
+    ref = ActionRef(action, discovery=discovery)
+    options: dict[str, Any] = {'language': lang, 'max_models_per_replica': max_models}
+    if merged_env:
+        options['env'] = merged_env
+    if address:
+        if replicas is not None:
+            options['num_replicas'] = replicas
+        if num_gpus is not None:
+            options['num_gpus'] = num_gpus
+        if include_sdk:
+            options['include_sdk'] = True
+        handle = get_executor('serve_ray')(address=address, **options).run(ref, parsed)
+        typer.echo(handle.url)
+        typer.echo(f'Deployed on Ray Serve at {address}. Stop it with: synapse serve delete', err=True)
+        return
+    from synapse_sdk.plugins.events import ConsoleSink
+    from synapse_sdk.plugins.serving.local import LocalServeExecutor
+
+    server = LocalServeExecutor(host=host, port=port, sinks=[ConsoleSink(lang)], **options).server(ref, parsed)
+    typer.echo(server.url)
+    typer.echo(f'Serving {action!r} at {server.url} (GET {server.url}/health). Ctrl-C stops.', err=True)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        typer.echo('Stopped.', err=True)
 
 
 @app.command('list')

@@ -28,6 +28,9 @@ EN: dict[str, str] = {
     C.UPLOAD_ROLLBACK_FAILED: "Rollback of step '{step}' failed: {error}",
     C.TASK_ANNOTATED: 'Annotated task {task_id}',
     C.TASK_ANNOTATION_FAILED: 'Could not annotate task {task_id}: {error}',
+    C.PRE_ANNOTATION_RESUMED: 'Resuming pre-annotation: {done} of {total} tasks already done, {todo} to go',
+    C.PRE_ANNOTATION_SUMMARY: 'Pre-annotation finished: {done} done, {failed} failed, {skipped} skipped (done before)',
+    C.MODEL_LOADED: 'Loaded model {model_id} in {seconds}s',
 }
 
 KO: dict[str, str] = {
@@ -54,6 +57,9 @@ KO: dict[str, str] = {
     C.UPLOAD_ROLLBACK_FAILED: "'{step}' 단계 되돌리기에 실패했습니다: {error}",
     C.TASK_ANNOTATED: '작업 {task_id}에 주석을 작성했습니다',
     C.TASK_ANNOTATION_FAILED: '작업 {task_id}에 주석을 작성하지 못했습니다: {error}',
+    C.PRE_ANNOTATION_RESUMED: '사전 주석을 이어서 진행합니다: 작업 {total}개 중 {done}개 완료, {todo}개 남음',
+    C.PRE_ANNOTATION_SUMMARY: '사전 주석 완료: 성공 {done}개, 실패 {failed}개, 건너뜀 {skipped}개 (이전에 완료)',
+    C.MODEL_LOADED: '모델 {model_id}을(를) {seconds}초 만에 불러왔습니다',
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {'en': EN, 'ko': KO}

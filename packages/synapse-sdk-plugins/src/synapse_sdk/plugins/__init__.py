@@ -37,13 +37,19 @@ _EXPORTS: dict[str, str] = {
     'BaseExportAction': 'synapse_sdk.plugins.actions.export',
     'BaseUploadAction': 'synapse_sdk.plugins.actions.upload',
     'ToTaskAction': 'synapse_sdk.plugins.actions.to_task',
+    'BaseInferenceAction': 'synapse_sdk.plugins.actions.inference',
+    'BaseAutoLabelAction': 'synapse_sdk.plugins.actions.auto_label',
+    'ServedAction': 'synapse_sdk.plugins.serving.served',
+    'ServeHandle': 'synapse_sdk.plugins.serving.handle',
 }
 
 __all__ = [
     'ActionConfig',
     'ActionNotFoundError',
     'BaseAction',
+    'BaseAutoLabelAction',
     'BaseExportAction',
+    'BaseInferenceAction',
     'BaseTrainAction',
     'BaseUploadAction',
     'DataType',
@@ -64,6 +70,8 @@ __all__ = [
     'PluginError',
     'RunMethod',
     'RuntimeContext',
+    'ServeHandle',
+    'ServedAction',
     'ToTaskAction',
     'action',
     'run_plugin',
@@ -86,7 +94,9 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from synapse_sdk.i18n import LocalizedMessage, LogLevel, LogMessageCode
     from synapse_sdk.plugins.action import BaseAction
+    from synapse_sdk.plugins.actions.auto_label import BaseAutoLabelAction
     from synapse_sdk.plugins.actions.export import BaseExportAction
+    from synapse_sdk.plugins.actions.inference import BaseInferenceAction
     from synapse_sdk.plugins.actions.to_task import ToTaskAction
     from synapse_sdk.plugins.actions.train import BaseTrainAction
     from synapse_sdk.plugins.actions.upload import BaseUploadAction
@@ -105,3 +115,5 @@ if TYPE_CHECKING:
     )
     from synapse_sdk.plugins.executors.local import LocalExecutor
     from synapse_sdk.plugins.runner import run_plugin
+    from synapse_sdk.plugins.serving.handle import ServeHandle
+    from synapse_sdk.plugins.serving.served import ServedAction

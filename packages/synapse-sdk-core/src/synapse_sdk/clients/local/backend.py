@@ -440,6 +440,35 @@ class LocalBackend:
                 raise NotFoundError(f'no task {task_id!r}', details={'task': task_id})
         return self.get_task(task_id)
 
+    # ------------------------------------------------------------------ per-item state of resumable runs
+    def set_item_states(self, run_id: str, states: Mapping[str, Mapping[str, Any]]) -> None:
+        """Record ``{item_id: {'state': 'queued'|'done'|'failed', 'reason'?: str}}`` for ``run_id`` in one write."""
+        now = _now()
+        with self.db.write() as cur:
+            cur.executemany(
+                'INSERT INTO run_items (run_id, item_id, state, reason, attempts, updated_at) '
+                'VALUES (?, ?, ?, ?, ?, ?) '
+                'ON CONFLICT (run_id, item_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, '
+                'attempts = run_items.attempts + excluded.attempts, updated_at = excluded.updated_at',
+                [
+                    (run_id, str(item), str(s['state']), s.get('reason'), int(s.get('attempts', 0)), now)
+                    for item, s in states.items()
+                ],
+            )
+
+    def list_item_states(self, run_id: str) -> dict[str, Record]:
+        """``{item_id: {'state', 'reason', 'attempts', 'updated_at'}}`` recorded for ``run_id``."""
+        rows = self.db.query('SELECT * FROM run_items WHERE run_id = ? ORDER BY item_id', (run_id,))
+        return {
+            r['item_id']: {
+                'state': r['state'],
+                'reason': r['reason'],
+                'attempts': r['attempts'],
+                'updated_at': r['updated_at'],
+            }
+            for r in rows
+        }
+
     # ------------------------------------------------------------------ jobs and logs
     def create_job(self, action: str, params: Mapping[str, Any] | None = None, *, job_id: str | None = None) -> Record:
         now = _now()

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_SECONDS = 60.0
 
 SCHEMA = """
@@ -80,6 +80,15 @@ CREATE TABLE IF NOT EXISTS logs (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_job ON logs(job_id, id);
+CREATE TABLE IF NOT EXISTS run_items (
+    run_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (run_id, item_id)
+);
 CREATE TABLE IF NOT EXISTS plugin_releases (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     plugin TEXT NOT NULL,
@@ -147,7 +156,7 @@ class Database:
             for statement in SCHEMA.split(';'):
                 if statement.strip():
                     cur.execute(statement)
-            cur.execute('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', ('schema', str(SCHEMA_VERSION)))
+            cur.execute('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', ('schema', str(SCHEMA_VERSION)))
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Cursor]:

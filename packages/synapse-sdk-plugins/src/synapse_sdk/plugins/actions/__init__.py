@@ -1,4 +1,4 @@
-"""Category base actions: train, export, upload (steps with rollback) and to_task (pre-annotation).
+"""Category base actions: train, export, upload (steps with rollback), inference, smart tools and to_task.
 
 Imported lazily so ``import synapse_sdk.plugins`` stays light.
 """
@@ -20,6 +20,10 @@ _EXPORTS = {
     'UploadParams': 'upload',
     'UploadStep': 'upload',
     'RollbackError': 'upload',
+    'BaseInferenceAction': 'inference',
+    'InferenceProgressCategories': 'inference',
+    'BaseAutoLabelAction': 'auto_label',
+    'AutoLabelParams': 'auto_label',
     'ToTaskAction': 'to_task',
     'ToTaskParams': 'to_task',
     'ToTaskResult': 'to_task',

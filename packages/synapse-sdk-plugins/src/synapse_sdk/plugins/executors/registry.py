@@ -76,6 +76,8 @@ class ActionRef:
 class Executor(Protocol):
     """One execution mode, built with the caller's executor keywords."""
 
+    def __init__(self, **options: Any) -> None: ...
+
     def run(self, ref: ActionRef, params: Mapping[str, Any]) -> Any:
         """Run (or deploy) the action and return the mode's outcome."""
         ...

@@ -51,6 +51,7 @@ RAY_ONLY_OPTIONS = frozenset(
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
+    timeout = 300  # an idle keep-alive connection is closed after 5 minutes (clients reconnect)
     server: _Server
 
     def setup(self) -> None:
@@ -132,7 +133,10 @@ class LocalServer:
     def start(self) -> LocalServer:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name=f'synapse-serve-{self.port}', daemon=True
+                target=self._server.serve_forever,
+                kwargs={'poll_interval': 0.05},
+                name=f'synapse-serve-{self.port}',
+                daemon=True,
             )
             self._thread.start()
         return self

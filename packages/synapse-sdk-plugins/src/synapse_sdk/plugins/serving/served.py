@@ -10,7 +10,8 @@ request body with a :class:`ServeResponse`:
 - 422 ``{"error": {"type": "ParamsValidationError", "message": ..., "errors": [{"loc", "msg", "type"}...]}}``:
   every bad field, checked by the action's params model (never the rejected values);
 - 500 ``{"error": {"type": "<class of the action's exception>", "message": "<one line>"}}``: no
-  traceback, and every secret value of the environment masked.
+  traceback, and every secret value of the environment masked; 503 (same body, ``Retry-After``)
+  when that exception is a ``ConnectionError`` or ``TimeoutError`` (transient: callers retry).
 
 Requests run on the SDK's one dispatch path (:func:`synapse_sdk.plugins.dispatch.run_action`),
 so a served action validates and behaves exactly as in ``local``, ``task`` or ``job`` mode.
@@ -113,6 +114,7 @@ class ServedAction:
         self.models = ModelCache(max_models_per_replica)
         self.max_models_per_replica = max_models_per_replica
         self.sinks: list[EventSink] = list(sinks) if sinks is not None else []
+        self.events = EventBus(self.sinks)  # one bus: concurrent requests never reach a sink at once
         self._client = client
         self._client_lock = threading.Lock()
         self._target: ActionTarget | None = None if isinstance(target, str) else target
@@ -180,7 +182,7 @@ class ServedAction:
     # -- requests ----------------------------------------------------------------------------
     def context(self, model_id: str | None = None) -> RuntimeContext:
         return RuntimeContext(
-            events=EventBus(self.sinks),
+            events=self.events,
             env=self.env,
             client=self._client if self._client is not None else _LazyClient(self),
             language=self.language,
@@ -221,7 +223,10 @@ class ServedAction:
         except ExecutionError as error:
             cause = error.original if error.original is not None else error
             message = cause.message if hasattr(cause, 'message') else str(cause)
-            return error_response(500, type(cause).__name__, one_line(message, self._secret_values()))
+            response = error_response(500, type(cause).__name__, one_line(message, self._secret_values()))
+            if isinstance(cause, (ConnectionError, TimeoutError)):  # the action's own upstream: worth a retry
+                return ServeResponse(503, response.body, {**JSON_HEADERS, 'Retry-After': '1'})
+            return response
         except Exception as error:  # an import or setup failure: still typed, still one line
             message = error.message if hasattr(error, 'message') else str(error)
             return error_response(500, type(error).__name__, one_line(message, self._secret_values()))
