@@ -181,7 +181,7 @@ def test_two_models_multiplexed_in_one_deployment(served: RayServeHandle):
 def test_example_plugin_serves_two_models_from_its_backend_on_ray(
     connected: LocalHead, serve_http: tuple[str, int], tmp_path: Path
 ):
-    backend = LocalBackend(tmp_path / 'home')
+    backend = LocalBackend(tmp_path / 'home' / 'local')  # where SYNAPSE_HOME=home puts it
     red = backend.create_model(EXAMPLE / 'models' / 'red.json', name='red')
     blue = backend.create_model(EXAMPLE / 'models' / 'blue.json', name='blue')
     # The replicas run on this machine, so they reach the same embedded backend through SYNAPSE_HOME;
