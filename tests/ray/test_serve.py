@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from ray import serve
 from synapse_sdk.cli.main import app as cli
+from synapse_sdk.clients.local import LocalBackend
 from synapse_sdk.plugins.errors import ServeActionError, ServeRequestError, ServeUnavailableError
 from synapse_sdk.plugins.runner import run_plugin
 from synapse_sdk.plugins.serving import ServeHandle
@@ -27,6 +28,9 @@ from synapse_sdk.ray.serve.executor import RayServeExecutor
 from synapse_sdk.ray.serve.handle import RayServeHandle
 from synapse_sdk.ray.testing import LocalHead
 
+EXAMPLE = Path(__file__).resolve().parents[2] / 'examples' / 'inference_plugin'
+RED_BOXES = [[4, 5, 16, 10], [40, 30, 6, 10]]
+BLUE_BOXES = [[25, 20, 12, 8]]
 SERVE_SECRET = 'serve-secret-5d1e7a90'
 runner = CliRunner()
 
@@ -172,6 +176,30 @@ def test_two_models_multiplexed_in_one_deployment(served: RayServeHandle):
     assert second['model'] == model_b and second['replica'] != first['replica']
     health = served.health()
     assert health['status'] == 'ok'
+
+
+def test_example_plugin_serves_two_models_from_its_backend_on_ray(
+    connected: LocalHead, serve_http: tuple[str, int], tmp_path: Path
+):
+    backend = LocalBackend(tmp_path / 'home' / 'local')  # where SYNAPSE_HOME=home puts it
+    red = backend.create_model(EXAMPLE / 'models' / 'red.json', name='red')
+    blue = backend.create_model(EXAMPLE / 'models' / 'blue.json', name='blue')
+    # The replicas run on this machine, so they reach the same embedded backend through SYNAPSE_HOME;
+    # the example's requirements.txt (numpy, pillow) is installed by Ray with uv, as in task mode.
+    handle = RayServeExecutor(
+        address=connected.address, working_dir=EXAMPLE, num_cpus=0.1, include_credentials=False,
+        env={'SYNAPSE_HOME': str(tmp_path / 'home')}, max_models_per_replica=2, package_manager='uv',
+    ).deploy('inference')  # fmt: skip
+    try:
+        assert handle.url.endswith('/inference-example-inference')
+        image = {'image_path': str(EXAMPLE.parent / 'data' / 'blobs' / 'red_blue.png')}
+        found_red = handle.predict(image, model_id=str(red['id']))
+        found_blue = handle.predict(image, model_id=str(blue['id']))
+        assert found_red['model'] == 'red' and [d['bbox'] for d in found_red['detections']] == RED_BOXES
+        assert found_blue['model'] == 'blue' and [d['bbox'] for d in found_blue['detections']] == BLUE_BOXES
+        assert sorted(handle.health()['models']) == sorted([str(red['id']), str(blue['id'])])
+    finally:
+        handle.delete()
 
 
 def test_bad_params_answer_422_with_every_bad_field(served: RayServeHandle):

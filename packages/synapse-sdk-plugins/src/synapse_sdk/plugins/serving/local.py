@@ -45,6 +45,10 @@ RAY_ONLY_OPTIONS = frozenset(
         'app_name',
         'blocking',
         'connect_timeout',
+        'replicas',
+        'serve_options',
+        'threaded_requests',
+        'deploy_timeout',
     }
 )
 
@@ -224,9 +228,12 @@ class LocalServeExecutor:
         unknown = set(options) - RAY_ONLY_OPTIONS - {'env', 'language', 'sinks', 'client', 'address', 'ray_address'}
         if unknown:
             from synapse_sdk.core.errors import ConfigError
+            from synapse_sdk.core.suggest import unknown_names_message
 
+            valid = sorted(RAY_ONLY_OPTIONS | {'env', 'language', 'sinks', 'client', 'address', 'ray_address'})
             raise ConfigError(
-                f'unknown serve option(s): {", ".join(sorted(unknown))}', details={'options': sorted(unknown)}
+                f'{unknown_names_message("serve option", unknown, valid)}',
+                details={'options': sorted(unknown)},
             )
         passed = ('env', 'language', 'sinks', 'client')
         self.served_options: dict[str, Any] = {k: options[k] for k in passed if k in options}

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from synapse_sdk.core.errors import ConfigError
+from synapse_sdk.plugins.remote.secrets import redact_values
 from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT, cluster_resources, connect
 from synapse_sdk.ray.errors import DeploymentFailedError, DeploymentTimeoutError
 from synapse_sdk.ray.executor_base import RayExecutorBase, action_name_of, refuse_unsatisfiable
@@ -235,10 +236,15 @@ class RayServeExecutor(RayExecutorBase):
             if status == 'RUNNING':
                 return
             if status in _FAILED:
-                message = _first_line(self._failure_message(overview))
+                text = self._failure_message(overview)
+                what = (
+                    "Ray could not set up the replicas' runtime_env (requirements, wheels, working_dir)"
+                    if 'RuntimeEnvSetupError' in text or 'runtime env' in text.lower()
+                    else 'its replicas failed to start'
+                )
                 raise DeploymentFailedError(
-                    f'Ray Serve could not start application {app!r}: {message}',
-                    details={'application': app, 'status': status},
+                    f'Ray Serve could not start application {app!r}: {what}: {telling_line(text)}',
+                    details={'application': app, 'status': status, 'serve_message': text[-4000:]},
                 )
             if time.monotonic() >= deadline:
                 raise DeploymentTimeoutError(
@@ -252,11 +258,7 @@ class RayServeExecutor(RayExecutorBase):
         parts = [str(getattr(overview, 'message', '') or '')]
         for dep in (getattr(overview, 'deployments', None) or {}).values():
             parts.append(str(getattr(dep, 'message', '') or ''))
-        text = ' '.join(p for p in parts if p) or 'no reason given'
-        for value in self.secret_env.values():
-            if value:
-                text = text.replace(value, '***')
-        return text
+        return redact_values('\n'.join(p for p in parts if p), self.secret_env.values())
 
     # -- the executor protocol -------------------------------------------------------------------
     def run(self, ref: ActionRef, params: Mapping[str, Any]) -> RayServeHandle:
@@ -268,13 +270,18 @@ class RayServeExecutor(RayExecutorBase):
         return executor.deploy(ref.name, entrypoint=ref.entrypoint(), defaults=params)
 
 
-def _first_line(text: str, limit: int = 400) -> str:
-    """The most telling line of a Serve failure (the last error line of a traceback)."""
+def telling_line(text: str, limit: int = 400) -> str:
+    """The most telling line of a Serve failure: an installer's ``ERROR`` line, else the last exception line."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return 'no reason given'
-    errors = [line for line in lines if re.match(r'^[A-Za-z_][\w.]*(Error|Exception)\b', line)]
-    chosen = errors[-1] if errors else lines[0]
+    installer = [line for line in lines if re.match(r'^(ERROR|error)\b', line)]
+    errors = [
+        line
+        for line in lines
+        if re.match(r'^[A-Za-z_][\w.]*(Error|Exception)\b', line) and not line.endswith('following details.')
+    ]
+    chosen = installer[-1] if installer else errors[-1] if errors else lines[0]
     return chosen[:limit]
 
 
