@@ -10,7 +10,6 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import tempfile
 import threading
 import time
 import uuid
@@ -18,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.core.atomic import scratch as scratch_space
 from synapse_sdk.core.errors import SynapseError
 from synapse_sdk.plugins.errors import ExecutionError
 from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT, cluster_resources, connect
@@ -41,8 +41,8 @@ def _upload_directory(path: str, excludes: Sequence[str], *, as_module: bool = F
     if 'include_gitignore' in inspect.signature(get_uri_for_directory).parameters:  # newer Ray versions ask for it
         options['include_gitignore'] = os.environ.get('RAY_RUNTIME_ENV_IGNORE_GITIGNORE', '0') != '1'
     uri = get_uri_for_directory(path, **options)
-    with tempfile.TemporaryDirectory(prefix='synapse-pkg-') as scratch:
-        upload_package_if_needed(uri, scratch, path, include_parent_dir=as_module, **options)
+    with scratch_space('pkg') as scratch:
+        upload_package_if_needed(uri, str(scratch), path, include_parent_dir=as_module, **options)
     return str(uri)
 
 

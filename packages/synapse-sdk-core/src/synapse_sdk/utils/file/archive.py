@@ -7,12 +7,12 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from synapse_sdk.core.atomic import clean_stale, temp_path
 from synapse_sdk.core.errors import MissingFileError
 from synapse_sdk.core.packing import DEFAULT_EXCLUDES, PackPlan, SecretFileError, Skipped, git_candidates, plan_folder
 from synapse_sdk.utils.file.extract import MAX_MEMBERS as MAX_MEMBERS
@@ -113,8 +113,8 @@ def _write_zip(
         raise ValueError(f'unknown compression {compression!r}; use one of {", ".join(COMPRESSION)}')
     target = Path(destination)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.tmp', dir=target.parent)
-    os.close(fd)
+    clean_stale(target.parent)  # a killed run's half-written archive goes now
+    tmp = temp_path(target)
     try:
         level = compression_level if compression in ('deflated', 'bzip2') else None
         with zipfile.ZipFile(tmp, 'w', COMPRESSION[compression], compresslevel=level) as archive:
