@@ -13,11 +13,10 @@ import pytest
 PLATFORM_TOKEN = 'tok-backend-SECRET-4242'
 
 
-@pytest.fixture(scope='session')
-def platform_url() -> Iterator[str]:
-    """A real HTTP server (tests/backend/platform_server.py) in its own process; stopped by PID."""
+def _serve(token: str) -> Iterator[str]:
+    """tests/backend/platform_server.py in its own process, answering for ``token``; stopped by PID."""
     script = Path(__file__).with_name('platform_server.py')
-    proc = subprocess.Popen([sys.executable, str(script), PLATFORM_TOKEN], stdout=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, str(script), token], stdout=subprocess.PIPE)
     try:
         assert proc.stdout is not None
         port = int(proc.stdout.readline().decode().strip())
@@ -25,6 +24,12 @@ def platform_url() -> Iterator[str]:
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope='session')
+def platform_url() -> Iterator[str]:
+    """A real HTTP server (tests/backend/platform_server.py) in its own process; stopped by PID."""
+    yield from _serve(PLATFORM_TOKEN)
 
 
 @pytest.fixture
@@ -37,15 +42,7 @@ def platform(platform_url: str) -> Iterator[str]:
 @pytest.fixture(scope='session')
 def other_origin_url() -> Iterator[str]:
     """A second, unrelated server (another port: another origin) that records what it receives."""
-    script = Path(__file__).with_name('platform_server.py')
-    proc = subprocess.Popen([sys.executable, str(script), 'the-other-origins-own-token'], stdout=subprocess.PIPE)
-    try:
-        assert proc.stdout is not None
-        port = int(proc.stdout.readline().decode().strip())
-        yield f'http://127.0.0.1:{port}'
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
+    yield from _serve('the-other-origins-own-token')
 
 
 @pytest.fixture
