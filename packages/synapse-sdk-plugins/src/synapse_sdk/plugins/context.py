@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.clients.protocol import BackendProtocol
 from synapse_sdk.i18n import LocalizedMessage, LogLevel, LogMessageCode, resolve_language
 from synapse_sdk.plugins.events import Event, EventBus, EventSink
 
@@ -148,7 +149,7 @@ class RuntimeContext:
         events: EventBus | EventSink | None = None,
         env: PluginEnvironment | Mapping[str, Any] | None = None,
         job_id: str | None = None,
-        client: Any = None,
+        client: BackendProtocol | None = None,
         language: str | None = None,
         action_name: str | None = None,
         models: Any = None,
@@ -166,14 +167,14 @@ class RuntimeContext:
         self.action_name = action_name
         self._models = models
         self.model_id = model_id
-        self._client = client
+        self._client: BackendProtocol | None = client
         self._client_resolved = client is not None
         self.logger = ActionLogger(self)
         self.progress: dict[str, dict[str, float]] = {}
         self.metrics: dict[str, dict[str, Any]] = {}
 
     @property
-    def client(self) -> Any:
+    def client(self) -> BackendProtocol | None:
         """The backend client: the one given, else the SDK default (platform or embedded local backend)."""
         if not self._client_resolved:
             self._client_resolved = True
@@ -183,7 +184,7 @@ class RuntimeContext:
         return self._client
 
     @client.setter
-    def client(self, value: Any) -> None:
+    def client(self, value: BackendProtocol | None) -> None:
         self._client = value
         self._client_resolved = True
 

@@ -28,7 +28,7 @@ class CategoryAction(BaseAction[P]):
                 f'{type(self).__name__} needs a backend client, but the run context has none; '
                 'pass client= to the executor or install synapse-sdk-core with its clients'
             )
-        return client  # type: ignore[no-any-return]
+        return client
 
     def temp_dir(self, prefix: str = 'synapse-') -> Path:
         """A folder removed when the run ends (successfully or not); a killed run's is removed by the next."""
