@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
 from synapse_sdk.core.atomic import atomic_copy
-from synapse_sdk.core.errors import ConfigError, NotFoundError
+from synapse_sdk.core.errors import ConfigError, MissingDependencyError, NotFoundError
 from synapse_sdk.core.lazy import import_optional
 from synapse_sdk.core.private import PRIVATE_FILE, private_dir
 
@@ -122,6 +122,34 @@ class ProviderStore:
             self.provider.delete(clean_key(key))
 
 
+def resolve_storage(storage: Any) -> Any:
+    """The one resolver of storage configurations: a provider from ``{'provider', 'configuration'}``.
+
+    With synapse-sdk-storage installed every dict goes through ``get_storage`` (validated, a
+    misspelled key is an error); without it the local provider still works. Provider objects (and
+    ``None``) pass through.
+    """
+    if storage is None or hasattr(storage, 'upload'):
+        return storage
+    if not isinstance(storage, Mapping):
+        raise ConfigError(f'storage must be a config dict or a provider with upload(), not {type(storage).__name__}')
+    try:
+        module = import_optional('synapse_sdk.utils.storage')
+    except MissingDependencyError:
+        location = _local_location(storage)
+        if location is not None:
+            return LocalFileStore(location)
+        raise
+    return module.get_storage(dict(storage))
+
+
+def _local_location(config: Mapping[str, Any]) -> Any:
+    configuration = config.get('configuration') or {}
+    if config.get('provider') in ('local', 'file_system') and isinstance(configuration, Mapping):
+        return configuration.get('location')
+    return None
+
+
 def open_store(config: Mapping[str, Any] | str | os.PathLike[str] | FileStore | None, default_root: Path) -> FileStore:
     """A store from a folder path, a storage config dict (``{'provider', 'configuration'}``) or an object."""
     if config is None:
@@ -129,9 +157,11 @@ def open_store(config: Mapping[str, Any] | str | os.PathLike[str] | FileStore | 
     if isinstance(config, (str, os.PathLike)):
         return LocalFileStore(config)
     if isinstance(config, Mapping):
-        if config.get('provider') in ('local', 'file_system') and 'location' in config.get('configuration', {}):
-            return LocalFileStore(config['configuration']['location'])
-        return ProviderStore(import_optional('synapse_sdk.utils.storage').get_storage(dict(config)))
+        provider = resolve_storage(config)  # validated like every other storage configuration
+        location = _local_location(config)
+        if location is not None:  # the embedded backend keeps local files in its own store
+            return provider if isinstance(provider, FileStore) else LocalFileStore(location)
+        return ProviderStore(provider)
     if isinstance(config, FileStore):
         return config
     return ProviderStore(config)

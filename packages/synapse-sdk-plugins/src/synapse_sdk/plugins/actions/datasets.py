@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.clients.local.store import resolve_storage as resolve_storage
 from synapse_sdk.core.errors import MissingDependencyError
 from synapse_sdk.core.lazy import import_optional
 
@@ -64,24 +65,6 @@ def convert_dataset(
     converter.convert()
     converter.save_to_folder(output)
     return output
-
-
-def resolve_storage(storage: Any) -> Any:
-    """A storage provider from a config dict (``{'provider', 'configuration'}``) or a provider object."""
-    if storage is None or hasattr(storage, 'upload'):
-        return storage
-    if isinstance(storage, Mapping):
-        try:
-            module = import_optional('synapse_sdk.utils.storage')
-        except MissingDependencyError:
-            configuration = storage.get('configuration') or {}
-            if storage.get('provider') in ('local', 'file_system') and 'location' in configuration:
-                from synapse_sdk.clients.local.store import LocalFileStore
-
-                return LocalFileStore(configuration['location'])
-            raise
-        return module.get_storage(dict(storage))
-    raise TypeError(f'storage must be a config dict or a provider with upload(), not {type(storage).__name__}')
 
 
 def upload_folder(
