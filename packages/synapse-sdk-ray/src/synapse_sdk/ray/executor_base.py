@@ -20,7 +20,6 @@ from synapse_sdk.plugins.remote.requests import (
     env_mapping,
     params_payload,
     replay_events,
-    saved_credentials,
 )
 from synapse_sdk.ray.errors import ResourceUnavailableError
 from synapse_sdk.ray.runtime_env import build_runtime_env, read_plugin_settings
@@ -87,12 +86,6 @@ class RayExecutorBase:
         declared = {**(settings.runtime_env.get('env_vars') or {}), **(self.user_runtime_env.get('env_vars') or {})}
         for key, value in split_secret_env(declared)[1].items():
             self.secret_env.setdefault(key, value)
-
-    @staticmethod
-    def _add_credentials(public: dict[str, str], secret: dict[str, str]) -> None:
-        for key, value in saved_credentials().items():
-            if key not in public and key not in secret:
-                secret[key] = value
 
     # -- environment -------------------------------------------------------------------------
     def build_runtime_env(self) -> dict[str, Any]:
