@@ -81,14 +81,22 @@ def _progress_bar(description: str, quiet: bool) -> Iterator[Callable[[int, int 
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    # no refresh thread (auto_refresh=False): ``--workers`` may then fork its processes safely
     with Progress(
-        TextColumn('{task.description}'), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_console()
+        TextColumn('{task.description}'),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(),
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task(description, total=None)
+        shown = [0]
 
         def update(done: int, total: int | None) -> None:
-            if done == 1 or done % 50 == 0 or done == total:
-                bar.update(task, completed=done, total=total)
+            if done == 1 or done - shown[0] >= 50 or done == total:  # workers=N report a batch at a time
+                shown[0] = done
+                bar.update(task, completed=done, total=total, refresh=True)
 
         yield update
 
@@ -215,6 +223,12 @@ def convert(
         str,
         typer.Option('--task', help='YOLO output: detect, segment, pose or auto (one task per dataset).'),
     ] = 'auto',
+    workers: Annotated[
+        int,
+        typer.Option(
+            '--workers', '-w', min=1, help='Processes that write a per-image format (YOLO, VOC, DM); same output.'
+        ),
+    ] = 1,
 ) -> None:
     """Convert SRC in one format into DST in another."""
     with _user_errors():
@@ -237,6 +251,7 @@ def convert(
                 strict=strict,
                 images=image_mode,
                 progress=progress,
+                workers=workers,
                 **options,
             )
             summary = converter.save_to_folder(dst, overwrite=overwrite)

@@ -224,6 +224,24 @@ class COCOReader(Reader):
                 item.annotations.append(Tag(tag['name'], dict(attrs) if isinstance(attrs, dict) else {}))
         return item
 
+    def complete(self, item: Item) -> Item | None:
+        categories, anns = item.deferred
+        item.deferred = None
+        self.annotate(item, categories, anns)
+        return item
+
+    def annotate(
+        self, item: Item, categories: dict[int, tuple[int, str, list[str]]], anns: list[tuple[int, Any]]
+    ) -> None:
+        """Add the image's COCO annotations (``(index, annotation)`` pairs) to ``item``."""
+        path = Path(item.source)
+        width, height = item.width or 0, item.height or 0
+        for ann_index, ann in anns:
+            try:
+                item.annotations.extend(self._annotation(ann, categories, width, height, path, ann_index))
+            except ConverterError as error:
+                self.problem(error, item=item.name)
+
     def _annotation(
         self,
         ann: dict[str, Any],
@@ -373,12 +391,10 @@ class _Emit:
         else:
             self.seen.add(item.name)
         group.produced(image_id)
-        width, height = item.width or 0, item.height or 0
-        for ann_index, ann in anns:
-            try:
-                item.annotations.extend(reader._annotation(ann, self.categories, width, height, path, ann_index))
-            except ConverterError as error:
-                reader.problem(error, item=item.name)
+        if reader.defer:  # a worker process reads the annotations (Reader.complete)
+            item.deferred = (self.categories, anns)
+            return item
+        reader.annotate(item, self.categories, anns)
         return item
 
 

@@ -151,6 +151,8 @@ class Item:
     #: Class names the source declares for this image, in its order (a DM file's ``classification``
     #: lists); writers register them before the annotations, so class ids follow the source's order.
     categories: tuple[str, ...] = ()
+    #: What a reader left for :meth:`Reader.complete` (``workers=N``); ``None`` once complete.
+    deferred: Any = None
 
     @property
     def file_name(self) -> str:
