@@ -165,3 +165,21 @@ def test_cli_workers(sources: dict[str, Path], tmp_path: Path) -> None:
     report = tmp_path / 'report.json'
     runner.invoke(app, [*args[:3], str(tmp_path / '4'), *args[3:], '--workers', '2', '--report', str(report)])
     assert json.loads(report.read_text())['report']['entries']
+
+
+def test_problems_a_worker_finds_are_reported_in_place(sources: dict[str, Path], tmp_path: Path) -> None:
+    # a COCO file with an unknown category, an image that is not there, an annotation of no image
+    coco, train = tmp_path / 'coco', sources['coco'] / 'train'
+    coco.mkdir()
+    for image in train.glob('*.png'):
+        (coco / image.name).symlink_to(image)
+    doc = json.loads((train / 'annotations.json').read_text())
+    doc['annotations'][40]['category_id'] = 999
+    doc['images'][200]['file_name'] = 'missing.png'
+    doc['annotations'].append({**doc['annotations'][0], 'id': 10**6, 'image_id': 10**6})
+    (coco / 'annotations.json').write_text(json.dumps(doc))
+    one = get_converter('coco', 'yolo', root_dir=coco, images='none').save_to_folder(tmp_path / '1')
+    many = get_converter('coco', 'yolo', root_dir=coco, images='none', workers=2).save_to_folder(tmp_path / '2')
+    _same(one, many, tmp_path / '1', tmp_path / '2')
+    reasons = ' '.join(e.reason for e in many.report.entries)
+    assert 'unknown category id 999' in reasons and 'unknown image id' in reasons
