@@ -79,6 +79,9 @@ class Keypoints:
     attrs: dict[str, Any] = field(default_factory=dict)
     id: str | None = None
     box_id: str | None = None
+    #: Edges between keypoints, as 0-based index pairs into ``points`` (COCO's category ``skeleton``,
+    #: 1-based there). One tuple per category, shared by its annotations; ``()`` when the source has none.
+    skeleton: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(slots=True)
