@@ -476,7 +476,7 @@ class COCOWriter(Writer):
             split = self._splits[item.split] = self._split(item.split)
         self._image_id += 1
         image_id = self._image_id
-        file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
+        file_name = item.output_file_name
         record: dict[str, Any] = {'id': image_id, 'file_name': file_name, 'width': item.width, 'height': item.height}
         tags = [{'name': a.label, ATTRS_KEY: a.attrs} for a in item.annotations if type(a) is Tag]
         if tags:

@@ -163,3 +163,8 @@ class Item:
         if self.image is not None:
             return self.image.name
         return self.name + '.jpg'
+
+    @property
+    def output_file_name(self) -> str:
+        """What every writer names the image: the item's name with its image's extension."""
+        return f'{self.name}{self.image.suffix}' if self.image is not None else self.file_name

@@ -267,7 +267,7 @@ class VOCWriter(Writer):
         self._names.add(item.name)
         assert item.width and item.height
         width, height = item.width, item.height
-        file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
+        file_name = item.output_file_name
         parts = [
             '<annotation>\n\t<folder>JPEGImages</folder>\n'
             f'\t<filename>{escape(file_name)}</filename>\n'
