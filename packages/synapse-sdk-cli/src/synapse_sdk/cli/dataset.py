@@ -140,6 +140,10 @@ CategorizedOption = Annotated[
 ImagesOption = Annotated[
     Path | None, typer.Option('--images', help='Folder holding the images, when the layout does not say.')
 ]
+ReadFormatOption = Annotated[
+    str,
+    typer.Option('--format', '-f', help=f'Dataset format ({FORMATS}), or auto.', autocompletion=_complete('read')),
+]
 
 
 @app.command()
@@ -262,10 +266,7 @@ def convert(
 @app.command()
 def validate(
     path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
-    fmt: Annotated[
-        str,
-        typer.Option('--format', '-f', help=f'Dataset format ({FORMATS}), or auto.', autocompletion=_complete('read')),
-    ] = 'auto',
+    fmt: ReadFormatOption = 'auto',
     categorized: CategorizedOption = None,
     images_dir: ImagesOption = None,
     report: Annotated[Path | None, typer.Option('--report', help='Write the full report as JSON here.')] = None,
@@ -290,10 +291,7 @@ def validate(
 def preview(
     path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
     out: Annotated[Path, typer.Argument(help='Folder for the preview images.')],
-    fmt: Annotated[
-        str,
-        typer.Option('--format', '-f', help=f'Dataset format ({FORMATS}), or auto.', autocompletion=_complete('read')),
-    ] = 'auto',
+    fmt: ReadFormatOption = 'auto',
     categorized: CategorizedOption = None,
     images_dir: ImagesOption = None,
     limit: Annotated[int, typer.Option('--limit', '-n', min=1, help='How many images to draw.')] = 8,

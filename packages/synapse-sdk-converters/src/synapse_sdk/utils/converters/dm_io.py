@@ -490,7 +490,7 @@ class DMWriter(Writer):
         if self.version == 'v1':
             doc = convert_v2_to_v1(doc)
         (json_dir / f'{item.name}.json').write_bytes(dumps(doc, indent=True))
-        place_image(item.image, files_dir / f'{item.name}{item.image.suffix}', self.images)
+        place_image(item.image, files_dir / item.output_file_name, self.images)
         for ann in item.annotations:
             self.counted(item.split, KIND_NAMES[type(ann)])
             if not isinstance(ann, (Other, Tag)):

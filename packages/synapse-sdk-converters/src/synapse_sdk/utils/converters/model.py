@@ -79,6 +79,9 @@ class Keypoints:
     attrs: dict[str, Any] = field(default_factory=dict)
     id: str | None = None
     box_id: str | None = None
+    #: Edges between keypoints, as 0-based index pairs into ``points`` (COCO's category ``skeleton``,
+    #: 1-based there). One tuple per category, shared by its annotations; ``()`` when the source has none.
+    skeleton: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(slots=True)
@@ -162,3 +165,8 @@ class Item:
         if self.image is not None:
             return self.image.name
         return self.name + '.jpg'
+
+    @property
+    def output_file_name(self) -> str:
+        """What every writer names the image: the item's name with its image's extension."""
+        return f'{self.name}{self.image.suffix}' if self.image is not None else self.file_name

@@ -292,7 +292,7 @@ class VOCWriter(Writer):
             return
         assert item.width and item.height
         width, height = item.width, item.height
-        file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
+        file_name = item.output_file_name
         parts = [
             '<annotation>\n\t<folder>JPEGImages</folder>\n'
             f'\t<filename>{escape(file_name)}</filename>\n'

@@ -384,7 +384,7 @@ class YOLOWriter(Writer):
                 self.spool = tempfile.TemporaryFile('w+', encoding='utf-8', newline='\n')
             self.spool.write('\0'.join((label_path, item.name, item.source, *self._corners)) + '\n')
         if self.images != 'none' and item.image is not None:
-            place_image(item.image, images_dir / f'{item.name}{item.image.suffix}', self.images)
+            place_image(item.image, images_dir / item.output_file_name, self.images)
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 

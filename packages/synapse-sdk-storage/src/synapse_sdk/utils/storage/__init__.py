@@ -18,10 +18,11 @@ from synapse_sdk.utils.storage.errors import (
     StorageError,
     StorageNotFoundError,
     StoragePermissionError,
+    StorageProviderError,
     StorageProviderNotFoundError,
     StorageUploadError,
 )
-from synapse_sdk.utils.storage.protocol import StorageProtocol
+from synapse_sdk.utils.storage.protocol import ListEntry, StorageProtocol
 from synapse_sdk.utils.storage.registry import get_provider_class, get_registered_providers, register_provider
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ __all__ = [
     'FsspecStorage',
     'GCSStorage',
     'HTTPStorage',
+    'ListEntry',
     'LocalStorage',
     'HostKeyVerificationError',
     'PathEscapeError',
@@ -69,6 +71,7 @@ __all__ = [
     'StorageNotFoundError',
     'StoragePermissionError',
     'StorageProtocol',
+    'StorageProviderError',
     'StorageProviderNotFoundError',
     'StorageUploadError',
     'get_path_file_count',

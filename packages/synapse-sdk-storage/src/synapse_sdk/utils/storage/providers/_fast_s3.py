@@ -14,8 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from synapse_sdk.utils.storage.base import Progress
 from synapse_sdk.utils.storage.errors import StorageError, StorageUploadError
+from synapse_sdk.utils.storage.protocol import Progress
 
 if TYPE_CHECKING:
     from synapse_sdk.utils.storage.providers.s3 import S3Storage
