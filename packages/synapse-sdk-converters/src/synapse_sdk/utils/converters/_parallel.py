@@ -1,12 +1,13 @@
 """``workers=N``: convert into a per-image format on N processes, with the output of one process.
 
 The main process lists the items (names, renames, where each image is) and leaves the costly part
-to the workers: each completes an item (parses its annotations, :meth:`Reader.complete`) and writes
-its files with its own copy of the writer. A batch starts from the state the items before it
-decide (the class list, the YOLO task); the main process takes the batches back in item order,
-and a batch that started from a state which turned out different (another batch in flight met a
-new class first) is written again from the right one. So the files, the report and the summary
-equal a one-process run. At most ``2 * N`` batches are in flight: memory stays flat.
+to the workers: each completes an item (parses its annotations, :meth:`Reader.complete`) and makes
+its files with its own copy of the writer; the main process writes them (:attr:`Writer.files`).
+A batch starts from the state the items before it decide (the class list, the YOLO task); the
+main process takes the batches back in item order, and a batch that started from a state which
+turned out different (another batch in flight met a new class first) is made again from the right
+one. So the files, the report and the summary equal a one-process run. At most ``2 * N`` batches
+are in flight: memory stays flat.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class _Batch:
     names: list[str]  # the class list after the batch
     shared: dict[str, Any]  # the writer's state after the batch
     delta: dict[str, Any]
+    files: list[tuple[str, bytes | Path]]  # what the batch writes, for the main process to write
 
 
 _copies: tuple[Reader, Writer] | None = None
@@ -83,6 +85,7 @@ def _write(items: list[Item], start: _Start) -> _Batch:
     writer.adopt(start.shared)
     summary.images, summary.annotations = {}, {}
     writer.first_missing = None
+    writer.files = []
     entries = []
     for pending in items:
         report.entries = []
@@ -102,6 +105,7 @@ def _write(items: list[Item], start: _Start) -> _Batch:
         list(classes.names),
         writer.shared(),
         writer.delta(),
+        writer.files,
     )
 
 
@@ -132,6 +136,7 @@ def write_parallel(
         now = state()
         if start != now:  # written from a state an earlier batch has changed since: write it again
             result = pool.submit(_write, batch, now).result()
+        writer.write_files(result.files)
         for read, written in zip(before, result.entries, strict=True):
             report.entries.extend(read)
             report.entries.extend(written)

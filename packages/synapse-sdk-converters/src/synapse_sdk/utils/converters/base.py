@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any, ClassVar
 
 from synapse_sdk.utils.converters.errors import ConverterError
 from synapse_sdk.utils.converters.imagesize import image_size
-from synapse_sdk.utils.converters.layout import ImageMode
+from synapse_sdk.utils.converters.layout import ImageMode, place_image
 from synapse_sdk.utils.converters.model import Box, Item
 from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
@@ -121,6 +122,36 @@ class Writer(ABC):
         self.options = options
         #: The first item skipped because its image was not found (for the "nothing written" error).
         self.first_missing: Item | None = None
+        #: On a worker's copy (``workers=N``): the files it made, for the main process to write.
+        #: One process creates every file: the file system serialises creating them anyway, and
+        #: several processes creating files at once slow each other down several times over.
+        self.files: list[tuple[str, bytes | Path]] | None = None
+
+    def put(self, path: str | os.PathLike[str], data: bytes) -> None:
+        """Write the file ``path`` (a per-image writer's one way to write one)."""
+        if self.files is not None:
+            self.files.append((os.fspath(path), data))
+            return
+        with open(path, 'wb') as handle:
+            handle.write(data)
+
+    def put_image(self, item: Item, target: Path) -> None:
+        """Place ``item``'s image at ``target`` as ``images`` says (nothing for ``'none'``)."""
+        if self.images == 'none' or item.image is None:
+            return
+        if self.files is not None:
+            self.files.append((os.fspath(target), item.image))
+            return
+        place_image(item.image, target, self.images)
+
+    def write_files(self, files: list[tuple[str, bytes | Path]]) -> None:
+        """Write what a worker's copy made (:attr:`files`), in its order."""
+        for path, data in files:
+            if isinstance(data, bytes):
+                with open(path, 'wb') as handle:
+                    handle.write(data)
+            else:
+                place_image(data, Path(path), self.images)
 
     def prepare(self, item: Item) -> None:  # noqa: B027 - optional hook
         """Decide what depends on the names of the items before (renames), before ``item`` is written."""

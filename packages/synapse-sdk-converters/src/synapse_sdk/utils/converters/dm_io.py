@@ -13,7 +13,7 @@ from synapse_sdk.utils.converters.dm_schema import MEDIA_TYPES, convert_v1_to_v2
 from synapse_sdk.utils.converters.errors import DatasetFormatError
 from synapse_sdk.utils.converters.ids import make_id
 from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
-from synapse_sdk.utils.converters.layout import list_images, place_image
+from synapse_sdk.utils.converters.layout import list_images
 from synapse_sdk.utils.converters.model import (
     KIND_NAMES,
     Annotation,
@@ -489,8 +489,8 @@ class DMWriter(Writer):
         doc = item_to_v2(item, self._declared)
         if self.version == 'v1':
             doc = convert_v2_to_v1(doc)
-        (json_dir / f'{item.name}.json').write_bytes(dumps(doc, indent=True))
-        place_image(item.image, files_dir / item.output_file_name, self.images)
+        self.put(json_dir / f'{item.name}.json', dumps(doc, indent=True))
+        self.put_image(item, files_dir / item.output_file_name)
         for ann in item.annotations:
             self.counted(item.split, KIND_NAMES[type(ann)])
             if not isinstance(ann, (Other, Tag)):

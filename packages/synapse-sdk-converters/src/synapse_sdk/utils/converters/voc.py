@@ -20,7 +20,7 @@ from synapse_sdk.utils.converters.base import Reader, Writer
 from synapse_sdk.utils.converters.detect import Part, detect_layout, read_text
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 from synapse_sdk.utils.converters.jsonio import dumps, loads
-from synapse_sdk.utils.converters.layout import list_images, place_image, safe_join
+from synapse_sdk.utils.converters.layout import list_images, safe_join
 from synapse_sdk.utils.converters.lossy import Losses
 from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Point, Polygon
 from synapse_sdk.utils.converters.names import UniqueNames
@@ -318,10 +318,8 @@ class VOCWriter(Writer):
             else:
                 self.losses.cannot_hold(ann)
         parts.append('</annotation>\n')
-        with open(os.path.join(self._annotations, f'{item.name}.xml'), 'wb') as handle:
-            handle.write(''.join(parts).encode())
-        if item.image is not None and self.images != 'none':
-            place_image(item.image, self.image_dir / file_name, self.images)
+        self.put(os.path.join(self._annotations, f'{item.name}.xml'), ''.join(parts).encode())
+        self.put_image(item, self.image_dir / file_name)
         if self._listed is not None:
             self._listed.setdefault(item.split, []).append(item.name)
         else:

@@ -27,7 +27,6 @@ from synapse_sdk.utils.converters.detect import (
 )
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 from synapse_sdk.utils.converters.imagesize import image_size
-from synapse_sdk.utils.converters.layout import place_image
 from synapse_sdk.utils.converters.lossy import Losses
 from synapse_sdk.utils.converters.model import (
     Annotation,
@@ -377,14 +376,12 @@ class YOLOWriter(Writer):
             self._made.add(item.split)
         images_dir, labels_dir = folders
         label_path = os.path.join(labels_dir, f'{item.name}.txt')
-        with open(label_path, 'wb') as handle:
-            handle.write(('\n'.join(rows) + '\n').encode() if rows else b'')
+        self.put(label_path, ('\n'.join(rows) + '\n').encode() if rows else b'')
         if self.task == 'auto' and rows:
             if self.spool is None:
                 self.spool = tempfile.TemporaryFile('w+', encoding='utf-8', newline='\n')
             self.spool.write('\0'.join((label_path, item.name, item.source, *self._corners)) + '\n')
-        if self.images != 'none' and item.image is not None:
-            place_image(item.image, images_dir / item.output_file_name, self.images)
+        self.put_image(item, images_dir / item.output_file_name)
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 
