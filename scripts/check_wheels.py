@@ -30,9 +30,9 @@ PUBLIC_MODULES: dict[str, list[str]] = {
         'synapse_sdk.core',
         'synapse_sdk.i18n',
         'synapse_sdk.utils.file',
-        'synapse_sdk.clients.backend',
-        'synapse_sdk.clients.local',
-        'synapse_sdk.clients.factory',
+        'synapse_sdk.clients._backend',
+        'synapse_sdk.clients._local',
+        'synapse_sdk.clients._factory',
     ],
     'synapse-sdk-plugins': [
         'synapse_sdk.plugins',

@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from synapse_sdk.cli.backend_commands import register
-from synapse_sdk.clients.local import LocalBackend, LocalFileStore
+from synapse_sdk.clients._local import LocalBackend, LocalFileStore
 from synapse_sdk.plugins.upload import (
     BuildError,
     archive_and_upload,

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.plugins.upload import archive_and_upload, publish_plugin
 from synapse_sdk.utils.storage.providers.local import LocalStorage
 
@@ -125,7 +125,7 @@ def test_publish_stores_no_config_env_secret_in_the_local_backend(secret_plugin:
 STREAMING_PROBE = """
 import json, sys, tracemalloc
 from pathlib import Path
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.plugins.upload import publish_plugin
 
 tracemalloc.start()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.plugins.actions.steps import StepRegistry
 from synapse_sdk.plugins.actions.upload import BaseUploadAction, DefaultUploadAction, UploadContext, UploadStep
 from synapse_sdk.plugins.errors import ExecutionError

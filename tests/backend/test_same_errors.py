@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.clients.backend.client import BackendClient
-from synapse_sdk.clients.local.backend import LocalBackend
+from synapse_sdk.clients._backend.client import BackendClient
+from synapse_sdk.clients._local.backend import LocalBackend
 from synapse_sdk.core.errors import MissingFileError, NotFoundError
 
 

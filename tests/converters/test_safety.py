@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from synapse_sdk.cli.main import app
-from synapse_sdk.core.lockfile import exclusive_lock, lock_path
+from synapse_sdk.core._lockfile import exclusive_lock, lock_path
 from synapse_sdk.utils.converters import OutputBusyError, UnsafeOutputError, get_converter
 
 runner = CliRunner()

@@ -13,7 +13,7 @@ from synapse_sdk.core import (
     Registry,
     SynapseError,
 )
-from synapse_sdk.core.lazy import missing_distribution
+from synapse_sdk.core._lazy import missing_distribution
 
 
 def test_errors_carry_message_and_details_and_builtin_bases() -> None:

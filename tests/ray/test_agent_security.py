@@ -26,7 +26,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from synapse_sdk.clients.agent import AgentClient, AsyncAgentClient, StreamLimits
+from synapse_sdk.clients._agent import AgentClient, AsyncAgentClient, StreamLimits
 from synapse_sdk.core.errors import ClientError
 from synapse_sdk.ray.testing import LocalHead, free_port
 

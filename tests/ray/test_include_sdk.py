@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.core.version import sdk_version
+from synapse_sdk.core._version import sdk_version
 from synapse_sdk.plugins.events import MemorySink
 from synapse_sdk.ray.errors import EnvironmentSetupError
 from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
@@ -35,7 +35,7 @@ PLUGIN_CODE = """\
 import sys
 
 import synapse_sdk.plugins
-from synapse_sdk.core.version import sdk_version
+from synapse_sdk.core._version import sdk_version
 from synapse_sdk.i18n import LocalizedMessage
 from synapse_sdk.plugins.decorators import action
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from synapse_sdk.core._version import sdk_version
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.core.version import sdk_version
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
 from synapse_sdk.ray import sdk_wheels
 from synapse_sdk.ray.errors import RemoteError

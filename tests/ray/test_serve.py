@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from ray import serve
 from synapse_sdk.cli.main import app as cli
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.plugins.errors import ServeActionError, ServeRequestError, ServeUnavailableError
 from synapse_sdk.plugins.runner import run_plugin
 from synapse_sdk.plugins.serving import ServeHandle

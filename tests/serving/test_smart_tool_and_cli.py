@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.core.errors import ConfigError
 from synapse_sdk.plugins.errors import ExecutionError
 from synapse_sdk.plugins.executors.registry import EXECUTORS, available_modes

@@ -22,13 +22,13 @@ def login(
     tenant: str | None = typer.Option(None, '--tenant', help='Tenant code, for multi-tenant platforms.'),
 ) -> None:
     """Save host, token and tenant to ~/.synapse/config.json (mode 600)."""
-    from synapse_sdk.core.credentials import Credentials, save_credentials
+    from synapse_sdk.core._credentials import Credentials, save_credentials
 
     if not token.strip():
         raise fail('the token must not be empty')
     if not host.startswith(('http://', 'https://')):
         raise fail(f'--host must start with http:// or https://, got {host!r}')
-    from synapse_sdk.core.secrets import redact_url
+    from synapse_sdk.core._secrets import redact_url
 
     path = save_credentials(Credentials(host=host.rstrip('/'), access_token=token.strip(), tenant=tenant))
     typer.echo(f'Saved credentials for {redact_url(host)} to {path}')
@@ -38,8 +38,8 @@ def login(
 @user_errors
 def show() -> None:
     """Show the effective settings and where they come from (the token only as set / not set)."""
-    from synapse_sdk.core.credentials import config_path, load_credentials, redact
-    from synapse_sdk.core.secrets import redact_url
+    from synapse_sdk.core._credentials import config_path, load_credentials, redact
+    from synapse_sdk.core._secrets import redact_url
 
     creds = load_credentials()
     typer.echo(f'config file:  {config_path()}')

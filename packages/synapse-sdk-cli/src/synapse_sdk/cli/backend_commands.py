@@ -18,7 +18,7 @@ from synapse_sdk.cli.inputs import json_object_option
 
 
 def _client() -> Any:
-    from synapse_sdk.clients.factory import default_client
+    from synapse_sdk.clients._factory import default_client
 
     return default_client()
 

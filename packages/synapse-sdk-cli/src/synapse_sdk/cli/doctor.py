@@ -70,7 +70,7 @@ def check_distributions() -> list[Check]:
 
 
 def check_home() -> Check:
-    from synapse_sdk.core.credentials import synapse_home
+    from synapse_sdk.core._credentials import synapse_home
 
     home = synapse_home()
     if not home.exists():
@@ -82,7 +82,7 @@ def check_home() -> Check:
 
 
 def check_credentials(timeout: float) -> Check:
-    from synapse_sdk.core.credentials import load_credentials
+    from synapse_sdk.core._credentials import load_credentials
     from synapse_sdk.core.errors import SynapseError
 
     try:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from synapse_sdk.cli.errors import fail
+from synapse_sdk.core._parsing import load_json
 from synapse_sdk.core.errors import ParseError
-from synapse_sdk.core.parsing import load_json
 
 
 def json_object_option(text: str, option: str, example: str) -> dict[str, Any]:

@@ -36,7 +36,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from synapse_sdk.core.version import sdk_version
+        from synapse_sdk.core._version import sdk_version
 
         typer.echo(f'synapse-sdk {sdk_version()}')
         raise typer.Exit()
@@ -107,7 +107,7 @@ def main() -> None:
         app()
     except ModuleNotFoundError as error:
         # A command needs an SDK distribution that is not installed: say which one, and how.
-        from synapse_sdk.core.lazy import missing_distribution, portion_of
+        from synapse_sdk.core._lazy import missing_distribution, portion_of
 
         portion = portion_of(error.name or '')
         hint = missing_distribution(error, portion) if portion else error

@@ -21,8 +21,8 @@ CONFIG_HELP = 'JSON file with {"provider": ..., "configuration": {...}}.'
 
 
 def _storage(config_file: Path) -> Any:
+    from synapse_sdk.core._parsing import load_json
     from synapse_sdk.core.errors import ParseError
-    from synapse_sdk.core.parsing import load_json
     from synapse_sdk.utils.storage import get_storage  # without synapse-sdk-storage: the install hint
 
     try:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from synapse_sdk.core.suggest import closest
+from synapse_sdk.core._suggest import closest
 from synapse_sdk.plugins.enums import DataType, PackageManager, PluginCategory, RunMethod
 from synapse_sdk.plugins.errors import PluginConfigError, PluginConfigParseError
 
@@ -131,8 +131,8 @@ def find_config_file(path: str | os.PathLike[str]) -> Path:
 
 def read_config_dict(file: Path) -> dict[str, Any]:
     """Parse YAML within the SDK's parsing bounds; every problem names the file (and line)."""
+    from synapse_sdk.core._parsing import load_yaml
     from synapse_sdk.core.errors import ParseError
-    from synapse_sdk.core.parsing import load_yaml
 
     try:
         data = load_yaml(file)

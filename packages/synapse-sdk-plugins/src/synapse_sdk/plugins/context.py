@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.clients.protocol import BackendProtocol
+from synapse_sdk.clients._protocol import BackendProtocol
 from synapse_sdk.i18n import LocalizedMessage, LogLevel, LogMessageCode, resolve_language
 from synapse_sdk.plugins.events import Event, EventBus, EventSink
 
@@ -178,7 +178,7 @@ class RuntimeContext:
         """The backend client: the one given, else the SDK default (platform or embedded local backend)."""
         if not self._client_resolved:
             self._client_resolved = True
-            from synapse_sdk.clients.factory import default_client  # core is always there; imported when used
+            from synapse_sdk.clients._factory import default_client  # core is always there; imported when used
 
             self._client = default_client(self.env)
         return self._client

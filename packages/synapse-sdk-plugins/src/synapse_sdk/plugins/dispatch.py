@@ -17,7 +17,7 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
-from synapse_sdk.core.suggest import did_you_mean
+from synapse_sdk.core._suggest import did_you_mean
 from synapse_sdk.i18n import LogMessageCode
 from synapse_sdk.plugins.action import BaseAction
 from synapse_sdk.plugins.context import RuntimeContext

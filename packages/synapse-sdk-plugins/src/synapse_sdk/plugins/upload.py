@@ -21,10 +21,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.core.atomic import scratch, scratch_dir
+from synapse_sdk.core._atomic import scratch, scratch_dir
+from synapse_sdk.core._packing import DEFAULT_EXCLUDES, PackPlan, Skipped, plan_folder
+from synapse_sdk.core._secrets import MASK, is_secret, redact_mapping
 from synapse_sdk.core.errors import ArchiveError, MissingFileError
-from synapse_sdk.core.packing import DEFAULT_EXCLUDES, PackPlan, Skipped, plan_folder
-from synapse_sdk.core.secrets import MASK, is_secret, redact_mapping
 from synapse_sdk.plugins.errors import PluginError
 from synapse_sdk.utils.file import calculate_checksum
 
@@ -71,7 +71,7 @@ def _report(callback: ProgressCallback | None, stage: UploadStage, current: int,
 
 # ---------------------------------------------------------------------------- archives
 def plan_plugin(source: str | os.PathLike[str], *, use_git: bool = True) -> PackPlan:
-    """What the plugin archive ships and leaves out, and why (:func:`synapse_sdk.core.packing.plan_folder`).
+    """What the plugin archive ships and leaves out, and why (:func:`synapse_sdk.core._packing.plan_folder`).
 
     With git (the plugin anywhere inside a repository), git lists the files; otherwise the
     ``.gitignore`` files at every depth decide. Default excludes, ``.synapseignore``, the symlink
@@ -402,7 +402,7 @@ def publish_plugin(
             config.code, config.version, checksum, plan.files, 'storage', uploaded.is_cached, url=uploaded.url, **common
         )
     if client is None:
-        from synapse_sdk.clients.factory import default_client
+        from synapse_sdk.clients._factory import default_client
 
         client = default_client()
     if not hasattr(client, 'create_plugin_release'):

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from aiohttp import ClientSession, ClientTimeout, ClientWSTimeout, WSMsgType, WSServerHandshakeError, web
 
-from synapse_sdk.clients.agent.limits import validate_resource_id
+from synapse_sdk.clients._agent.limits import validate_resource_id
 from synapse_sdk.core.errors import ClientError, ConfigError
 from synapse_sdk.ray.agent_guard import RequestGuard, check_no_auth_host, new_token, token_matches
 from synapse_sdk.ray.dashboard import TERMINAL, resolve_dashboard

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from synapse_sdk.core.secrets import split_secret_env
+from synapse_sdk.core._secrets import split_secret_env
 from synapse_sdk.plugins.remote.requests import (
     CREDENTIAL_VARS,
     RemoteEnv,

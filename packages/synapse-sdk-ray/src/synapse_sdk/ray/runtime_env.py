@@ -1,7 +1,7 @@
 """Build a Ray runtime_env from a plugin folder.
 
 The plugin's code (``working_dir``, minus what the one packing rule of
-:mod:`synapse_sdk.core.packing` leaves out: secret files, clutter, ignore-file matches, outside
+:mod:`synapse_sdk.core._packing` leaves out: secret files, clutter, ignore-file matches, outside
 symlinks; Ray also honours ``.gitignore``/``.rayignore``), its ``requirements.txt`` under ``pip``
 or ``uv``, the wheels it ships in ``wheels/``, its public env vars and, on request, the SDK's own
 wheels (``include_sdk``).
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.core._packing import DEFAULT_EXCLUDES, plan_folder, read_ignore_lines
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.core.packing import DEFAULT_EXCLUDES, plan_folder, read_ignore_lines
 from synapse_sdk.utils.file import read_requirements
 
 IGNORE_FILE = '.synapseignore'
@@ -35,10 +35,10 @@ def read_ignore_file(path: Path) -> list[str]:
 def plugin_excludes(working_dir: str | os.PathLike[str], extra: Sequence[str] = ()) -> list[str]:
     """Ray ``excludes`` for ``working_dir``: exactly what the packing rules leave out, plus ``extra``.
 
-    Ray packs the folder itself, so the plan of :func:`synapse_sdk.core.packing.plan_folder` is
+    Ray packs the folder itself, so the plan of :func:`synapse_sdk.core._packing.plan_folder` is
     handed over as anchored paths: secret files, junk, ignore-file matches and symlinks that lead
     out of the folder. Files that look like private keys refuse the submit
-    (:class:`~synapse_sdk.core.packing.SecretFileError`).
+    (:class:`~synapse_sdk.core._packing.SecretFileError`).
     """
     plan = plan_folder(working_dir).check()
     return list(dict.fromkeys([*plan.ray_excludes(), *extra]))

@@ -18,9 +18,9 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from synapse_sdk.core.atomic import staging_dir
+from synapse_sdk.core._atomic import staging_dir
+from synapse_sdk.core._version import sdk_version
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.core.version import sdk_version
 from synapse_sdk.utils.file import extract_archive
 
 ENV_WHEELS = 'SYNAPSE_SDK_WHEELS'

@@ -1,4 +1,4 @@
-"""Kept for existing imports; the one definition of secrets is :mod:`synapse_sdk.core.secrets`."""
+"""Kept for existing imports; the one definition of secrets is :mod:`synapse_sdk.core._secrets`."""
 
 from synapse_sdk.plugins.remote.secrets import Secret, is_secret_name, redact_values, reveal, split_env
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.core.atomic import atomic_bytes
+from synapse_sdk.core._atomic import atomic_bytes
 from synapse_sdk.core.errors import ConfigError
 
 PAYLOAD_PREFIX = '_synapse_payload_'

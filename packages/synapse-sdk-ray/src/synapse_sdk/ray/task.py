@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.core.atomic import scratch as scratch_space
+from synapse_sdk.core._atomic import scratch as scratch_space
 from synapse_sdk.core.errors import SynapseError
 from synapse_sdk.plugins.errors import ExecutionError
 from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT, cluster_resources, connect
@@ -56,7 +56,7 @@ def _upload_wheel(path: str) -> str:
 
 
 def _sdk_version() -> str:
-    from synapse_sdk.core.version import sdk_version
+    from synapse_sdk.core._version import sdk_version
 
     return sdk_version()
 

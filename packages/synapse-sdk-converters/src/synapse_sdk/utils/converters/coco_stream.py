@@ -19,8 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, NamedTuple
 
+from synapse_sdk.core._parsing import check_file_depth
 from synapse_sdk.core.errors import ParseError
-from synapse_sdk.core.parsing import check_file_depth
 from synapse_sdk.utils.converters.errors import DatasetFormatError
 from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from synapse_sdk.core.atomic import clean_stale, scratch_dir, temp_path
+from synapse_sdk.core._atomic import clean_stale, scratch_dir, temp_path
 from synapse_sdk.utils.converters.base import ClassMap, Writer
 from synapse_sdk.utils.converters.detect import detect_layout
 from synapse_sdk.utils.converters.errors import OutputExistsError, UnsupportedFormatError

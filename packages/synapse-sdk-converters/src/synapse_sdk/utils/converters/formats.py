@@ -11,8 +11,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from synapse_sdk.core._registry import Registry
 from synapse_sdk.core.errors import NotFoundError
-from synapse_sdk.core.registry import Registry
 from synapse_sdk.utils.converters.errors import UnsupportedFormatError
 
 if TYPE_CHECKING:

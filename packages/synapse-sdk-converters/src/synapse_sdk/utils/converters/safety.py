@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from synapse_sdk.core.lockfile import LockedError, exclusive_lock
+from synapse_sdk.core._lockfile import LockedError, exclusive_lock
 from synapse_sdk.utils.converters.errors import OutputBusyError, UnsafeOutputError
 
 

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from synapse_sdk.clients.protocol import BackendProtocol
-from synapse_sdk.core.atomic import scratch_dir
+from synapse_sdk.clients._protocol import BackendProtocol
+from synapse_sdk.core._atomic import scratch_dir
 from synapse_sdk.plugins.action import BaseAction
 from synapse_sdk.plugins.errors import PluginError
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.clients.local.store import resolve_storage as resolve_storage
+from synapse_sdk.clients._local.store import resolve_storage as resolve_storage
+from synapse_sdk.core._lazy import import_optional
 from synapse_sdk.core.errors import MissingDependencyError
-from synapse_sdk.core.lazy import import_optional
 
 DM_FORMATS = ('dm', 'dm_v1', 'dm_v2')
 Progress = Callable[[int, int], None]

@@ -32,7 +32,7 @@ class InferenceProgressCategories:
 
 def model_cache_dir(model_id: Any) -> Path:
     """Where a downloaded model file stays while its model is loaded: ``$SYNAPSE_HOME/cache/models/<id>``."""
-    from synapse_sdk.core.credentials import synapse_home
+    from synapse_sdk.core._credentials import synapse_home
 
     folder = synapse_home() / 'cache' / 'models' / (_SAFE.sub('_', str(model_id)) or 'model')
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)

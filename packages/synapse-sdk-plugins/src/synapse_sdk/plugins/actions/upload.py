@@ -16,9 +16,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from synapse_sdk.clients.protocol import BackendProtocol
+from synapse_sdk.clients._protocol import BackendProtocol
+from synapse_sdk.core._parsing import load_json
 from synapse_sdk.core.errors import MissingFileError, NotFoundError
-from synapse_sdk.core.parsing import load_json
 from synapse_sdk.i18n import LogLevel, LogMessageCode
 from synapse_sdk.plugins.actions.base import CategoryAction, P
 from synapse_sdk.plugins.actions.datasets import resolve_storage

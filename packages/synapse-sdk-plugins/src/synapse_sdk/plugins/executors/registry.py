@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from synapse_sdk.core._lazy import install_command
+from synapse_sdk.core._registry import Registry
 from synapse_sdk.core.errors import MissingDependencyError, NotFoundError
-from synapse_sdk.core.lazy import install_command
-from synapse_sdk.core.registry import Registry
 
 if TYPE_CHECKING:
     from synapse_sdk.plugins.discovery import PluginDiscovery

@@ -63,7 +63,7 @@ def params_payload(params: Any) -> Any:
 def saved_credentials() -> dict[str, str]:
     """The platform credentials of this machine as env vars (empty when none or unreadable)."""
     try:
-        from synapse_sdk.core.credentials import load_credentials
+        from synapse_sdk.core._credentials import load_credentials
 
         creds = load_credentials()
     except Exception:  # unreadable config: the worker simply gets no platform client

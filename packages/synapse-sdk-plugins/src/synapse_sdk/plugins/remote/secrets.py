@@ -1,4 +1,4 @@
-"""Secrets as every executor handles them; the one definition is :mod:`synapse_sdk.core.secrets`.
+"""Secrets as every executor handles them; the one definition is :mod:`synapse_sdk.core._secrets`.
 
 Secret values (marked with :class:`Secret` or ``SecretStr``, or secret by name or by shape) never
 go into a runtime_env, an entrypoint or job metadata: they travel in the side channel with the
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from synapse_sdk.core.secrets import MASK, Secret, is_secret_name, redact_text, reveal
-from synapse_sdk.core.secrets import split_secret_env as split_env
+from synapse_sdk.core._secrets import MASK, Secret, is_secret_name, redact_text, reveal
+from synapse_sdk.core._secrets import split_secret_env as split_env
 
 __all__ = ['MASK', 'Secret', 'is_secret_name', 'redact_values', 'reveal', 'split_env']
 

@@ -227,8 +227,8 @@ class LocalServeExecutor:
         self.timeout = timeout
         unknown = set(options) - RAY_ONLY_OPTIONS - {'env', 'language', 'sinks', 'client', 'address', 'ray_address'}
         if unknown:
+            from synapse_sdk.core._suggest import unknown_names_message
             from synapse_sdk.core.errors import ConfigError
-            from synapse_sdk.core.suggest import unknown_names_message
 
             valid = sorted(RAY_ONLY_OPTIONS | {'env', 'language', 'sinks', 'client', 'address', 'ray_address'})
             raise ConfigError(

@@ -168,7 +168,7 @@ class ServedAction:
         if self._client is None:
             with self._client_lock:
                 if self._client is None:
-                    from synapse_sdk.clients.factory import default_client
+                    from synapse_sdk.clients._factory import default_client
 
                     self._client = default_client(self.env)
         return self._client

@@ -23,8 +23,8 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError, model_validator
 
-from synapse_sdk.core.atomic import clean_stale, is_temp_name, temp_path
-from synapse_sdk.core.suggest import unknown_names_message
+from synapse_sdk.core._atomic import clean_stale, is_temp_name, temp_path
+from synapse_sdk.core._suggest import unknown_names_message
 from synapse_sdk.utils.storage.errors import (
     StorageConfigError,
     StorageConnectionError,

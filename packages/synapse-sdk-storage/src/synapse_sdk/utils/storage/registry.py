@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from synapse_sdk.core._lazy import install_command
+from synapse_sdk.core._registry import Registry
 from synapse_sdk.core.errors import NotFoundError
-from synapse_sdk.core.lazy import install_command
-from synapse_sdk.core.registry import Registry
 from synapse_sdk.utils.storage.errors import StorageProviderNotFoundError
 
 ENTRY_POINT_GROUP = 'synapse_sdk.storage'

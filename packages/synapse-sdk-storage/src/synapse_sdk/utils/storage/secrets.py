@@ -1,4 +1,4 @@
-"""Keep credentials out of every string the storage layer produces (rules from :mod:`synapse_sdk.core.secrets`).
+"""Keep credentials out of every string the storage layer produces (rules from :mod:`synapse_sdk.core._secrets`).
 
 fsspec keeps credentials in clear (``fs.storage_options``, ``fs.to_json()``) and its HTTP
 filesystem echoes URLs, ``user:password@`` included, in its errors. Everything a user can see
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from synapse_sdk.core.secrets import MASK, redact_mapping, redact_text, secret_variants
+from synapse_sdk.core._secrets import MASK, redact_mapping, redact_text, secret_variants
 
 # Storage configuration keys that hold secrets although their name does not say so.
 EXTRA_SECRET_KEYS = ('headers',)

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from synapse_sdk.core.lazy import import_optional
+from synapse_sdk.core._lazy import import_optional
 
 if TYPE_CHECKING:
     from synapse_sdk.ray.task import RayActorExecutor, RayTaskExecutor

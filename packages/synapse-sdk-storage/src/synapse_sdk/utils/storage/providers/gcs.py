@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 from pydantic import Field
 
+from synapse_sdk.core._parsing import load_json
 from synapse_sdk.core.errors import ParseError
-from synapse_sdk.core.parsing import load_json
 from synapse_sdk.utils.storage.base import FsspecStorage, ProviderConfig
 from synapse_sdk.utils.storage.errors import StorageConfigError
 from synapse_sdk.utils.storage.keys import KeyLike, normalise_key

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from pydantic import Field, SecretStr, field_validator
 
-from synapse_sdk.core.atomic import temp_name
+from synapse_sdk.core._atomic import temp_name
 from synapse_sdk.utils.storage.base import FsspecStorage, ProviderConfig
 from synapse_sdk.utils.storage.errors import HostKeyVerificationError, StorageError, StoragePermissionError
 from synapse_sdk.utils.storage.keys import KeyLike

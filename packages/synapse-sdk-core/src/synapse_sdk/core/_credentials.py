@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.core.atomic import atomic_write
+from synapse_sdk.core._atomic import atomic_write
+from synapse_sdk.core._parsing import load_json
+from synapse_sdk.core._private import PRIVATE_DIR, PRIVATE_FILE, private_dir, tighten
 from synapse_sdk.core.errors import CredentialsError, ParseError
-from synapse_sdk.core.parsing import load_json
-from synapse_sdk.core.private import PRIVATE_DIR, PRIVATE_FILE, private_dir, tighten
 
 ENV_HOST = 'SYNAPSE_HOST'
 ENV_TOKEN = 'SYNAPSE_ACCESS_TOKEN'
@@ -55,7 +55,7 @@ class Credentials:
         return bool(self.host and self.access_token)
 
     def __repr__(self) -> str:
-        from synapse_sdk.core.secrets import redact_url
+        from synapse_sdk.core._secrets import redact_url
 
         host = redact_url(self.host) if self.host else self.host
         return f'Credentials(host={host!r}, access_token={redact(self.access_token)}, tenant={self.tenant!r})'

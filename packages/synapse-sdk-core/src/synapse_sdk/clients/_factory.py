@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from synapse_sdk.clients.protocol import BackendProtocol
+from synapse_sdk.clients._protocol import BackendProtocol
 
 
 def _environment(env: Mapping[str, Any] | None) -> dict[str, str]:
@@ -23,15 +23,15 @@ def default_client(env: Mapping[str, str] | None = None) -> BackendProtocol:
 
     ``env`` (for example a plugin run's environment) is layered over ``os.environ``.
     """
-    from synapse_sdk.core.credentials import load_credentials
+    from synapse_sdk.core._credentials import load_credentials
 
     environ = _environment(env)
     credentials = load_credentials(environ=environ)
     if credentials.is_complete:
-        from synapse_sdk.clients.backend import BackendClient
+        from synapse_sdk.clients._backend import BackendClient
 
         assert credentials.host and credentials.access_token
         return BackendClient(credentials.host, credentials.access_token, tenant=credentials.tenant)
-    from synapse_sdk.clients.local import LocalBackend
+    from synapse_sdk.clients._local import LocalBackend
 
     return LocalBackend(env=environ)

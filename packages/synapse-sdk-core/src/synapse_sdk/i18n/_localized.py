@@ -6,7 +6,7 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from synapse_sdk.i18n.language import DEFAULT_LANGUAGE, normalise_language, resolve_language
+from synapse_sdk.i18n._language import DEFAULT_LANGUAGE, normalise_language, resolve_language
 
 
 class _Missing:

@@ -11,8 +11,8 @@ import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, TypeVar
 
-from synapse_sdk.clients.agent.async_client import AsyncAgentClient
-from synapse_sdk.clients.agent.limits import StreamLimits
+from synapse_sdk.clients._agent.async_client import AsyncAgentClient
+from synapse_sdk.clients._agent.limits import StreamLimits
 
 T = TypeVar('T')
 

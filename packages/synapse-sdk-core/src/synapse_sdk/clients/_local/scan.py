@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.core._parsing import load_json
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.core.parsing import load_json
 
 PRIMARY_FOLDER = 'original_files'
 ANNOTATION_FOLDER = 'json'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from synapse_sdk.i18n.levels import LogLevel
+from synapse_sdk.i18n._levels import LogLevel
 
 
 class LogMessageCode(str, Enum):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from synapse_sdk.i18n.catalogues import CATALOGUES
-from synapse_sdk.i18n.codes import LogMessageCode
-from synapse_sdk.i18n.language import DEFAULT_LANGUAGE, resolve_language
-from synapse_sdk.i18n.localized import LocalizedMessage, safe_format
+from synapse_sdk.i18n._catalogues import CATALOGUES
+from synapse_sdk.i18n._codes import LogMessageCode
+from synapse_sdk.i18n._language import DEFAULT_LANGUAGE, resolve_language
+from synapse_sdk.i18n._localized import LocalizedMessage, safe_format
 
 MessageLike = LogMessageCode | LocalizedMessage | Mapping[str, str] | str
 

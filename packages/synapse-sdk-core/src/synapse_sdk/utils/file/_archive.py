@@ -1,5 +1,5 @@
-"""Zip a plugin folder; what may be zipped is decided by :mod:`synapse_sdk.core.packing` (the one
-rule for every packer). Extraction (re-exported here) lives in :mod:`synapse_sdk.utils.file.extract`.
+"""Zip a plugin folder; what may be zipped is decided by :mod:`synapse_sdk.core._packing` (the one
+rule for every packer). Extraction (re-exported here) lives in :mod:`synapse_sdk.utils.file._extract`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from synapse_sdk.core.atomic import clean_stale, temp_path
+from synapse_sdk.core._atomic import clean_stale, temp_path
+from synapse_sdk.core._packing import DEFAULT_EXCLUDES, PackPlan, SecretFileError, Skipped, git_candidates, plan_folder
 from synapse_sdk.core.errors import MissingFileError
-from synapse_sdk.core.packing import DEFAULT_EXCLUDES, PackPlan, SecretFileError, Skipped, git_candidates, plan_folder
-from synapse_sdk.utils.file.extract import MAX_MEMBERS as MAX_MEMBERS
-from synapse_sdk.utils.file.extract import MAX_TOTAL_SIZE as MAX_TOTAL_SIZE
-from synapse_sdk.utils.file.extract import extract_archive as extract_archive
+from synapse_sdk.utils.file._extract import MAX_MEMBERS as MAX_MEMBERS
+from synapse_sdk.utils.file._extract import MAX_TOTAL_SIZE as MAX_TOTAL_SIZE
+from synapse_sdk.utils.file._extract import extract_archive as extract_archive
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ COMPRESSION = {
 @dataclass(frozen=True)
 class ArchiveFilter:
     """Which relative paths go into an archive, on top of the packing rules of
-    :mod:`synapse_sdk.core.packing` (default excludes, ignore files, symlinks, content check).
+    :mod:`synapse_sdk.core._packing` (default excludes, ignore files, symlinks, content check).
 
     ``exclude_patterns`` are extra gitignore lines; ``use_defaults=False`` drops the junk excludes
     (never the secret ones); ``allow`` names files that may ship although they look secret. An

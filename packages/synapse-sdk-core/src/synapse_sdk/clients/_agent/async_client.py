@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from synapse_sdk.clients.agent.limits import (
+from synapse_sdk.clients._agent.limits import (
     LimitTracker,
     StreamLimits,
     validate_protocol,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from synapse_sdk.core.atomic import staging_dir
+from synapse_sdk.core._atomic import staging_dir
 from synapse_sdk.core.errors import ArchiveError
 
 ProgressCallback = Callable[[int, int], None]

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from synapse_sdk.clients.agent.limits import StreamLimits
+from synapse_sdk.clients._agent.limits import StreamLimits
 
 if TYPE_CHECKING:
-    from synapse_sdk.clients.agent.async_client import AsyncAgentClient
-    from synapse_sdk.clients.agent.client import AgentClient
+    from synapse_sdk.clients._agent.async_client import AsyncAgentClient
+    from synapse_sdk.clients._agent.client import AgentClient
 
 __all__ = ['AgentClient', 'AsyncAgentClient', 'StreamLimits']
 
 
 def __getattr__(name: str) -> Any:
     if name == 'AgentClient':
-        from synapse_sdk.clients.agent.client import AgentClient
+        from synapse_sdk.clients._agent.client import AgentClient
 
         return AgentClient
     if name == 'AsyncAgentClient':
-        from synapse_sdk.clients.agent.async_client import AsyncAgentClient
+        from synapse_sdk.clients._agent.async_client import AsyncAgentClient
 
         return AsyncAgentClient
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

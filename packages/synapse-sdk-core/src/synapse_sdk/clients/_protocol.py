@@ -1,7 +1,7 @@
 """The one interface category actions use to talk to a backend.
 
-Both the platform REST client (:class:`synapse_sdk.clients.backend.BackendClient`) and the embedded
-:class:`synapse_sdk.clients.local.LocalBackend` satisfy :class:`BackendProtocol`, so an action runs
+Both the platform REST client (:class:`synapse_sdk.clients._backend.BackendClient`) and the embedded
+:class:`synapse_sdk.clients._local.LocalBackend` satisfy :class:`BackendProtocol`, so an action runs
 unchanged on a laptop, on a Ray worker or against the platform.
 
 Records are plain JSON-able dicts. The shapes every implementation returns:

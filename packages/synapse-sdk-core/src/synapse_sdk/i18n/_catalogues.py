@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synapse_sdk.i18n.codes import LogMessageCode as C
+from synapse_sdk.i18n._codes import LogMessageCode as C
 
 EN: dict[str, str] = {
     C.CUSTOM_MESSAGE: '{message}',

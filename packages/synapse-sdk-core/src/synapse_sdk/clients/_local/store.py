@@ -14,10 +14,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
-from synapse_sdk.core.atomic import atomic_copy
+from synapse_sdk.core._atomic import atomic_copy
+from synapse_sdk.core._lazy import import_optional
+from synapse_sdk.core._private import PRIVATE_FILE, private_dir
 from synapse_sdk.core.errors import ConfigError, MissingDependencyError, NotFoundError
-from synapse_sdk.core.lazy import import_optional
-from synapse_sdk.core.private import PRIVATE_FILE, private_dir
 
 
 @runtime_checkable

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.core._secrets import redact_text
 from synapse_sdk.core.errors import ClientError
-from synapse_sdk.core.secrets import redact_text
 
 IDEMPOTENT = frozenset({'GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})

@@ -6,12 +6,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.clients.backend.http import HttpSession, Multipart, Response, RetryPolicy, file_slices
-from synapse_sdk.clients.protocol import PathLike, Record, UnsupportedOperationError
-from synapse_sdk.core.atomic import scratch
-from synapse_sdk.core.credentials import redact
+from synapse_sdk.clients._backend.http import HttpSession, Multipart, Response, RetryPolicy, file_slices
+from synapse_sdk.clients._protocol import PathLike, Record, UnsupportedOperationError
+from synapse_sdk.core._atomic import scratch
+from synapse_sdk.core._credentials import redact
+from synapse_sdk.core._secrets import redact_url
 from synapse_sdk.core.errors import ClientError, MissingFileError
-from synapse_sdk.core.secrets import redact_url
 from synapse_sdk.utils.file import calculate_checksum, create_archive
 
 CHUNK_SIZE = 50 * 1024 * 1024

@@ -18,15 +18,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.clients.local.db import Database, dumps, loads
-from synapse_sdk.clients.local.scan import is_categorized, scan_dataset
-from synapse_sdk.clients.local.store import FileStore, LocalFileStore, file_url_path, open_store
-from synapse_sdk.clients.protocol import PathLike, Record
-from synapse_sdk.core.atomic import scratch
-from synapse_sdk.core.credentials import synapse_home
+from synapse_sdk.clients._local.db import Database, dumps, loads
+from synapse_sdk.clients._local.scan import is_categorized, scan_dataset
+from synapse_sdk.clients._local.store import FileStore, LocalFileStore, file_url_path, open_store
+from synapse_sdk.clients._protocol import PathLike, Record
+from synapse_sdk.core._atomic import scratch
+from synapse_sdk.core._credentials import synapse_home
+from synapse_sdk.core._lazy import import_optional
+from synapse_sdk.core._private import PRIVATE_FILE, private_dir, private_file, tighten
 from synapse_sdk.core.errors import ConfigError, MissingFileError, NotFoundError
-from synapse_sdk.core.lazy import import_optional
-from synapse_sdk.core.private import PRIVATE_FILE, private_dir, private_file, tighten
 from synapse_sdk.utils.file import calculate_checksum, create_archive, extract_archive
 
 ENV_LOCAL_STORAGE = 'SYNAPSE_LOCAL_STORAGE'
