@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.plugins.upload import archive_and_upload, publish_plugin
-from synapse_sdk.utils.storage.providers.local import LocalStorage
+from synapse_sdk.utils.storage._providers.local import LocalStorage
 
 CONFIG_WITH_ENV = """\
 name: Secret plugin

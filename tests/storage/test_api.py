@@ -26,8 +26,8 @@ from synapse_sdk.utils.storage import (
     get_storage,
     register_provider,
 )
-from synapse_sdk.utils.storage.keys import normalise_key
-from synapse_sdk.utils.storage.registry import PROVIDERS
+from synapse_sdk.utils.storage._keys import normalise_key
+from synapse_sdk.utils.storage._registry import PROVIDERS
 
 
 def test_seed_example_runs_as_written(tmp_path: Path) -> None:

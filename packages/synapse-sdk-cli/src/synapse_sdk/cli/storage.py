@@ -119,7 +119,7 @@ def download(
     quiet: bool = typer.Option(False, '--quiet', '-q', help='No progress bar.'),
 ) -> None:
     """Download a file, or a folder recursively, with a progress bar."""
-    from synapse_sdk.utils.storage.keys import normalise_key
+    from synapse_sdk.utils.storage._keys import normalise_key
 
     store = _storage(config)
     key = normalise_key(path)

@@ -16,7 +16,7 @@ from synapse_sdk.utils.storage.errors import StorageProviderNotFoundError
 ENTRY_POINT_GROUP = 'synapse_sdk.storage'
 
 PROVIDERS: Registry[Any] = Registry('storage provider', ENTRY_POINT_GROUP)
-_P = 'synapse_sdk.utils.storage.providers'
+_P = 'synapse_sdk.utils.storage._providers'
 PROVIDERS.register('local', f'{_P}.local:LocalStorage', aliases=('file_system', 'filesystem', 'file'))
 PROVIDERS.register('s3', f'{_P}.s3:S3Storage', aliases=('amazon_s3', 'minio'), install_hint=install_command('s3'))
 PROVIDERS.register('gcs', f'{_P}.gcs:GCSStorage', aliases=('gs', 'gcp'), install_hint=install_command('gcs'))

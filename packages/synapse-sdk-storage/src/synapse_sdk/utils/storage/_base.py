@@ -25,6 +25,8 @@ from pydantic import BaseModel, ValidationError, model_validator
 
 from synapse_sdk.core._atomic import clean_stale, is_temp_name, temp_path
 from synapse_sdk.core._suggest import unknown_names_message
+from synapse_sdk.utils.storage._keys import KeyLike, join_root, normalise_key
+from synapse_sdk.utils.storage._secrets import redact_config, scrub, secret_variants
 from synapse_sdk.utils.storage.errors import (
     StorageConfigError,
     StorageConnectionError,
@@ -33,8 +35,6 @@ from synapse_sdk.utils.storage.errors import (
     StoragePermissionError,
     StorageUploadError,
 )
-from synapse_sdk.utils.storage.keys import KeyLike, join_root, normalise_key
-from synapse_sdk.utils.storage.secrets import redact_config, scrub, secret_variants
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

@@ -6,10 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from synapse_sdk.utils.storage._keys import KeyLike
+from synapse_sdk.utils.storage._protocol import StorageProtocol
+from synapse_sdk.utils.storage._registry import get_provider_class
 from synapse_sdk.utils.storage.errors import StorageConfigError
-from synapse_sdk.utils.storage.keys import KeyLike
-from synapse_sdk.utils.storage.protocol import StorageProtocol
-from synapse_sdk.utils.storage.registry import get_provider_class
 
 _DICT_FORM = (
     "get_storage({'provider': 's3', 'configuration': {'bucket_name': 'my-bucket', "

@@ -14,11 +14,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from synapse_sdk.utils.storage.base import Progress
+from synapse_sdk.utils.storage._base import Progress
 from synapse_sdk.utils.storage.errors import StorageError, StorageUploadError
 
 if TYPE_CHECKING:
-    from synapse_sdk.utils.storage.providers.s3 import S3Storage
+    from synapse_sdk.utils.storage._providers.s3 import S3Storage
 
 PART_SIZE = 8 * 1024 * 1024
 

@@ -15,9 +15,9 @@ from pydantic import Field
 
 from synapse_sdk.core._parsing import load_json
 from synapse_sdk.core.errors import ParseError
-from synapse_sdk.utils.storage.base import FsspecStorage, ProviderConfig
+from synapse_sdk.utils.storage._base import FsspecStorage, ProviderConfig
+from synapse_sdk.utils.storage._keys import KeyLike, normalise_key
 from synapse_sdk.utils.storage.errors import StorageConfigError
-from synapse_sdk.utils.storage.keys import KeyLike, normalise_key
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 from pydantic import Field, SecretStr
 
-from synapse_sdk.utils.storage.base import FsspecStorage, Progress, ProviderConfig, logger
-from synapse_sdk.utils.storage.keys import KeyLike, normalise_key
+from synapse_sdk.utils.storage._base import FsspecStorage, Progress, ProviderConfig, logger
+from synapse_sdk.utils.storage._keys import KeyLike, normalise_key
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -125,7 +125,7 @@ class S3Storage(FsspecStorage):
         return False  # botocore has already spent the retry budget
 
     def _stats(self, path: str) -> tuple[int, int]:
-        from synapse_sdk.utils.storage.providers import _fast_s3
+        from synapse_sdk.utils.storage._providers import _fast_s3
 
         if self.config.use_obstore is not False and _fast_s3.available():
             try:
@@ -135,7 +135,7 @@ class S3Storage(FsspecStorage):
         return super()._stats(path)
 
     def _upload_many(self, pairs: list[tuple[Path, str]], progress: Progress | None, workers: int) -> list[str]:
-        from synapse_sdk.utils.storage.providers import _fast_s3
+        from synapse_sdk.utils.storage._providers import _fast_s3
 
         if self.config.use_obstore is not False and _fast_s3.available():
             return _fast_s3.upload_many(self, pairs, progress, workers)

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, model_validator
 
 from synapse_sdk.core._atomic import atomic_bytes, atomic_copy
-from synapse_sdk.utils.storage.base import FsspecStorage
+from synapse_sdk.utils.storage._base import FsspecStorage
+from synapse_sdk.utils.storage._keys import KeyLike, normalise_key
 from synapse_sdk.utils.storage.errors import PathEscapeError
-from synapse_sdk.utils.storage.keys import KeyLike, normalise_key
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

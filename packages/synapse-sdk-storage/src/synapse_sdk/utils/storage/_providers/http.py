@@ -17,9 +17,9 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
-from synapse_sdk.utils.storage.base import FsspecStorage
-from synapse_sdk.utils.storage.keys import KeyLike
-from synapse_sdk.utils.storage.providers._http_retry import backoff
+from synapse_sdk.utils.storage._base import FsspecStorage
+from synapse_sdk.utils.storage._keys import KeyLike
+from synapse_sdk.utils.storage._providers._http_retry import backoff
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -106,7 +106,7 @@ class HTTPStorage(FsspecStorage):
         if header:
             headers['Authorization'] = header
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.config.timeout, sock_read=self.config.timeout)
-        from synapse_sdk.utils.storage.providers._http_retry import retry_middleware
+        from synapse_sdk.utils.storage._providers._http_retry import retry_middleware
 
         return HTTPFileSystem(
             client_kwargs={

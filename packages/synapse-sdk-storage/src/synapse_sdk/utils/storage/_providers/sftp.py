@@ -20,9 +20,9 @@ from urllib.parse import quote
 from pydantic import Field, SecretStr, field_validator
 
 from synapse_sdk.core._atomic import temp_name
-from synapse_sdk.utils.storage.base import FsspecStorage, ProviderConfig
+from synapse_sdk.utils.storage._base import FsspecStorage, ProviderConfig
+from synapse_sdk.utils.storage._keys import KeyLike
 from synapse_sdk.utils.storage.errors import HostKeyVerificationError, StorageError, StoragePermissionError
-from synapse_sdk.utils.storage.keys import KeyLike
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
