@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from synapse_sdk.utils.converters import ConversionSummary
-    from synapse_sdk.utils.converters.detect import Layout
+    from synapse_sdk.utils.converters._detect import Layout
 
 app = typer.Typer(
     help='Convert, validate and preview datasets (DM, YOLO, COCO, VOC, CVAT, ...: see `synapse dataset formats`).',
@@ -42,7 +42,7 @@ def _complete(kind: str) -> Callable[[str], list[str]]:
     """Shell completion of format names (and aliases) the registry can ``kind`` ('read' or 'write')."""
 
     def complete(incomplete: str) -> list[str]:
-        from synapse_sdk.utils.converters.formats import format_names
+        from synapse_sdk.utils.converters._formats import format_names
 
         return [n for n in format_names(kind, include_aliases=True) if n.startswith(incomplete.lower())]
 
@@ -144,7 +144,7 @@ def detect(
     """Name the format, layout and splits of PATH, and what could not be placed."""
     with _user_errors():
         from synapse_sdk.utils.converters import detect_layout
-        from synapse_sdk.utils.converters.formats import READERS, format_name
+        from synapse_sdk.utils.converters._formats import READERS, format_name
 
         name = format_name(fmt, READERS) if fmt else None
         layout = detect_layout(path, name, images_dir=images_dir)
@@ -300,8 +300,8 @@ def formats() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from synapse_sdk.utils.converters.formats import READERS, WRITERS, format_names
-    from synapse_sdk.utils.converters.support import CAPABILITIES, writer_holds
+    from synapse_sdk.utils.converters._formats import READERS, WRITERS, format_names
+    from synapse_sdk.utils.converters._support import CAPABILITIES, writer_holds
 
     table = Table(title='dataset formats')
     for column in ('format', 'aliases', 'read', 'write', 'writer keeps'):

@@ -39,11 +39,11 @@ _LAZY = {
 
 __all__ = [
     'ActionTimeoutError',
-    'DeploymentTimeoutError',
-    'DeploymentFailedError',
-    'ApplicationNotFoundError',
     'AddressError',
+    'ApplicationNotFoundError',
     'ClusterUnreachableError',
+    'DeploymentFailedError',
+    'DeploymentTimeoutError',
     'EnvironmentSetupError',
     'JobFailedError',
     'JobNotFoundError',

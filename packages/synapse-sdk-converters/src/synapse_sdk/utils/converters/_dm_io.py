@@ -7,14 +7,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.utils.converters.base import Reader, Writer
-from synapse_sdk.utils.converters.detect import dm_folders
-from synapse_sdk.utils.converters.dm_schema import MEDIA_TYPES, convert_v1_to_v2, convert_v2_to_v1, is_v1, is_v2
-from synapse_sdk.utils.converters.errors import DatasetFormatError
-from synapse_sdk.utils.converters.ids import make_id
-from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
-from synapse_sdk.utils.converters.layout import list_images, place_image
-from synapse_sdk.utils.converters.model import (
+from synapse_sdk.utils.converters._base import Reader, Writer
+from synapse_sdk.utils.converters._detect import dm_folders
+from synapse_sdk.utils.converters._dm_schema import MEDIA_TYPES, convert_v1_to_v2, convert_v2_to_v1, is_v1, is_v2
+from synapse_sdk.utils.converters._ids import make_id
+from synapse_sdk.utils.converters._jsonio import DecodeError, dumps, loads
+from synapse_sdk.utils.converters._layout import list_images, place_image
+from synapse_sdk.utils.converters._model import (
     KIND_NAMES,
     Annotation,
     Box,
@@ -29,8 +28,9 @@ from synapse_sdk.utils.converters.model import (
     Polyline,
     Tag,
 )
-from synapse_sdk.utils.converters.numbers import all_numbers, is_number, tidy
-from synapse_sdk.utils.converters.report import Report
+from synapse_sdk.utils.converters._numbers import all_numbers, is_number, tidy
+from synapse_sdk.utils.converters._report import Report
+from synapse_sdk.utils.converters.errors import DatasetFormatError
 
 IMAGE_TOOLS = ('bounding_box', 'polygon', 'polyline', 'keypoint', 'segmentation', 'classification')
 VISIBILITY = 'visibility'

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from synapse_sdk.utils.converters._model import Item
+from synapse_sdk.utils.converters._report import Report
 from synapse_sdk.utils.converters.errors import NothingConvertedError
-from synapse_sdk.utils.converters.model import Item
-from synapse_sdk.utils.converters.report import Report
 
 
 def _short(path: str, root: Path) -> str:

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.utils.converters.detect import dm_folders
-from synapse_sdk.utils.converters.dm_io import read_dm_file
-from synapse_sdk.utils.converters.dm_schema import convert_v1_to_v2, convert_v2_to_v1, is_v1
+from synapse_sdk.utils.converters._detect import dm_folders
+from synapse_sdk.utils.converters._dm_io import read_dm_file
+from synapse_sdk.utils.converters._dm_schema import convert_v1_to_v2, convert_v2_to_v1, is_v1
+from synapse_sdk.utils.converters._jsonio import DecodeError, dumps, loads
+from synapse_sdk.utils.converters._layout import ImageMode, list_images, place_image
+from synapse_sdk.utils.converters._report import ConversionSummary, Report
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError
-from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
-from synapse_sdk.utils.converters.layout import ImageMode, list_images, place_image
-from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
 META_DIR = 'annotation_meta'
 

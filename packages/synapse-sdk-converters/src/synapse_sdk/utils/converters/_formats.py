@@ -16,7 +16,7 @@ from synapse_sdk.core.errors import NotFoundError
 from synapse_sdk.utils.converters.errors import UnsupportedFormatError
 
 if TYPE_CHECKING:
-    from synapse_sdk.utils.converters.base import Reader, Writer
+    from synapse_sdk.utils.converters._base import Reader, Writer
 
 
 class DatasetFormat(str, Enum):
@@ -62,16 +62,16 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     'image_folder': ('imagefolder', 'imagenet', 'image-folder'),
 }
 _TARGETS = {
-    'dm_v1': ('dm_io:DMV1Reader', 'dm_io:DMV1Writer'),
-    'dm_v2': ('dm_io:DMV2Reader', 'dm_io:DMV2Writer'),
-    'yolo': ('yolo:YOLOReader', 'yolo:YOLOWriter'),
-    'coco': ('coco:COCOReader', 'coco:COCOWriter'),
-    'pascal': ('voc:VOCReader', 'voc:VOCWriter'),
-    'cvat': ('cvat:CVATReader', 'cvat:CVATWriter'),
-    'labelme': ('labelme:LabelMeReader', 'labelme:LabelMeWriter'),
-    'label_studio': ('label_studio:LabelStudioReader', 'label_studio:LabelStudioWriter'),
-    'yolo_obb': ('yolo_obb:YOLOOBBReader', 'yolo_obb:YOLOOBBWriter'),
-    'image_folder': ('image_folder:ImageFolderReader', 'image_folder:ImageFolderWriter'),
+    'dm_v1': ('_dm_io:DMV1Reader', '_dm_io:DMV1Writer'),
+    'dm_v2': ('_dm_io:DMV2Reader', '_dm_io:DMV2Writer'),
+    'yolo': ('_yolo:YOLOReader', '_yolo:YOLOWriter'),
+    'coco': ('_coco:COCOReader', '_coco:COCOWriter'),
+    'pascal': ('_voc:VOCReader', '_voc:VOCWriter'),
+    'cvat': ('_cvat:CVATReader', '_cvat:CVATWriter'),
+    'labelme': ('_labelme:LabelMeReader', '_labelme:LabelMeWriter'),
+    'label_studio': ('_label_studio:LabelStudioReader', '_label_studio:LabelStudioWriter'),
+    'yolo_obb': ('_yolo_obb:YOLOOBBReader', '_yolo_obb:YOLOOBBWriter'),
+    'image_folder': ('_image_folder:ImageFolderReader', '_image_folder:ImageFolderWriter'),
 }
 
 READERS: Registry[type[Reader]] = Registry('dataset reader', 'synapse_sdk.dataset_readers')

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from synapse_sdk.utils.converters.layout import IMAGE_EXTENSIONS
-from synapse_sdk.utils.converters.report import Report
+from synapse_sdk.utils.converters._layout import IMAGE_EXTENSIONS
+from synapse_sdk.utils.converters._report import Report
 
 _IMAGE_EXT = frozenset(IMAGE_EXTENSIONS)
 

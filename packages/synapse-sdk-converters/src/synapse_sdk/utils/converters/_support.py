@@ -6,7 +6,7 @@ and a docs test checks the page still equals it, so a new format shows up withou
 
 from __future__ import annotations
 
-from synapse_sdk.utils.converters.formats import READERS, WRITERS
+from synapse_sdk.utils.converters._formats import READERS, WRITERS
 
 #: What a writer can declare in ``Writer.holds``, with the column title of the matrix.
 CAPABILITIES: dict[str, str] = {

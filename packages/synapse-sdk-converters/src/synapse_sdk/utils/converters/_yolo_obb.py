@@ -12,11 +12,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+from synapse_sdk.utils.converters._lossy import Losses
+from synapse_sdk.utils.converters._model import Annotation, Box, Item
+from synapse_sdk.utils.converters._rotation import box_corners, from_corners, rotated_box
+from synapse_sdk.utils.converters._yolo import YOLOReader, YOLOWriter
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError
-from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import Annotation, Box, Item
-from synapse_sdk.utils.converters.rotation import box_corners, from_corners, rotated_box
-from synapse_sdk.utils.converters.yolo import YOLOReader, YOLOWriter
 
 
 class YOLOOBBReader(YOLOReader):

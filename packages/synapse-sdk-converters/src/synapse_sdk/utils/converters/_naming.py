@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from synapse_sdk.utils.converters.layout import SPLIT_ALIASES
-from synapse_sdk.utils.converters.voc import _attr_text, _attr_value
+from synapse_sdk.utils.converters._layout import SPLIT_ALIASES
+from synapse_sdk.utils.converters._voc import _attr_text, _attr_value
 
 _SPLITS = {alias: split for split, aliases in SPLIT_ALIASES.items() for alias in aliases}
 

@@ -21,8 +21,8 @@ from typing import IO, Any, NamedTuple
 
 from synapse_sdk.core._parsing import check_file_depth
 from synapse_sdk.core.errors import ParseError
+from synapse_sdk.utils.converters._jsonio import DecodeError, dumps, loads
 from synapse_sdk.utils.converters.errors import DatasetFormatError
-from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
 
 BLOCK = 1 << 20
 BUFFERED = 4096  # annotations kept in memory while they wait for their image; more go to disk

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Mask, Point, Polygon, Polyline
+from synapse_sdk.utils.converters._model import Box, Item, Keypoints, Mask, Point, Polygon, Polyline
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage

@@ -19,16 +19,16 @@ from typing import IO, Any
 
 import ijson  # type: ignore[import-untyped]
 
-from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters._base import Reader, Writer
+from synapse_sdk.utils.converters._ids import make_id
+from synapse_sdk.utils.converters._jsonio import dumps
+from synapse_sdk.utils.converters._layout import list_images, place_image, safe_name
+from synapse_sdk.utils.converters._lossy import Losses
+from synapse_sdk.utils.converters._model import Annotation, Box, Item, Keypoints, Point, Polygon, Tag
+from synapse_sdk.utils.converters._naming import attr_text, attr_value
+from synapse_sdk.utils.converters._numbers import all_numbers, is_number
+from synapse_sdk.utils.converters._rotation import ROTATION, rotation_of
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
-from synapse_sdk.utils.converters.ids import make_id
-from synapse_sdk.utils.converters.jsonio import dumps
-from synapse_sdk.utils.converters.layout import list_images, place_image, safe_name
-from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import Annotation, Box, Item, Keypoints, Point, Polygon, Tag
-from synapse_sdk.utils.converters.naming import attr_text, attr_value
-from synapse_sdk.utils.converters.numbers import all_numbers, is_number
-from synapse_sdk.utils.converters.rotation import ROTATION, rotation_of
 
 RESULT = 'result.json'
 _REGIONS = {'rectanglelabels': 'rectanglelabels', 'polygonlabels': 'polygonlabels', 'keypointlabels': 'keypointlabels'}

@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from synapse_sdk.utils.converters import coco_stream
-from synapse_sdk.utils.converters.base import Reader, Writer
-from synapse_sdk.utils.converters.detect import Part, detect_layout
-from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
-from synapse_sdk.utils.converters.jsonio import dumps
-from synapse_sdk.utils.converters.layout import place_image, safe_join
-from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import (
+from synapse_sdk.utils.converters import _coco_stream as coco_stream
+from synapse_sdk.utils.converters._base import Reader, Writer
+from synapse_sdk.utils.converters._detect import Part, detect_layout
+from synapse_sdk.utils.converters._jsonio import dumps
+from synapse_sdk.utils.converters._layout import place_image, safe_join
+from synapse_sdk.utils.converters._lossy import Losses
+from synapse_sdk.utils.converters._model import (
     Annotation,
     Box,
     Item,
@@ -33,9 +32,10 @@ from synapse_sdk.utils.converters.model import (
     Polygon,
     Tag,
 )
-from synapse_sdk.utils.converters.names import UniqueNames
-from synapse_sdk.utils.converters.numbers import all_numbers, bounds, polygon_area, tidy
-from synapse_sdk.utils.converters.rle import counts_to_pixels, decode_counts, pixel_bounds, pixels_to_counts
+from synapse_sdk.utils.converters._names import UniqueNames
+from synapse_sdk.utils.converters._numbers import all_numbers, bounds, polygon_area, tidy
+from synapse_sdk.utils.converters._rle import counts_to_pixels, decode_counts, pixel_bounds, pixels_to_counts
+from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 
 ANNOTATION_FILE = 'annotations.json'
 LAYOUTS = ('flat', 'mscoco')

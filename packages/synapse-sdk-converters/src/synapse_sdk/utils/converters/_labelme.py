@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters._base import Reader, Writer
+from synapse_sdk.utils.converters._jsonio import DecodeError, dumps, loads
+from synapse_sdk.utils.converters._layout import find_split_dirs, list_images, place_image
+from synapse_sdk.utils.converters._lossy import Losses
+from synapse_sdk.utils.converters._model import Annotation, Box, Item, Keypoints, Other, Point, Polygon, Polyline, Tag
+from synapse_sdk.utils.converters._numbers import all_numbers, tidy
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, UnsafePathError
-from synapse_sdk.utils.converters.jsonio import DecodeError, dumps, loads
-from synapse_sdk.utils.converters.layout import find_split_dirs, list_images, place_image
-from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import Annotation, Box, Item, Keypoints, Other, Point, Polygon, Polyline, Tag
-from synapse_sdk.utils.converters.numbers import all_numbers, tidy
 
 VERSION = '5.5.0'
 CIRCLE = 'circle'

@@ -15,8 +15,8 @@ from typing import IO, Any
 
 import yaml
 
-from synapse_sdk.utils.converters.base import Reader, Writer
-from synapse_sdk.utils.converters.detect import (
+from synapse_sdk.utils.converters._base import Reader, Writer
+from synapse_sdk.utils.converters._detect import (
     YAML_NAMES,
     Layout,
     Part,
@@ -25,11 +25,10 @@ from synapse_sdk.utils.converters.detect import (
     read_yaml,
     resolve_listed,
 )
-from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
-from synapse_sdk.utils.converters.imagesize import image_size
-from synapse_sdk.utils.converters.layout import place_image
-from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import (
+from synapse_sdk.utils.converters._imagesize import image_size
+from synapse_sdk.utils.converters._layout import place_image
+from synapse_sdk.utils.converters._lossy import Losses
+from synapse_sdk.utils.converters._model import (
     Annotation,
     Box,
     Item,
@@ -38,8 +37,9 @@ from synapse_sdk.utils.converters.model import (
     MultiPolygon,
     Polygon,
 )
-from synapse_sdk.utils.converters.names import UniqueNames, walk_images
-from synapse_sdk.utils.converters.numbers import bounds
+from synapse_sdk.utils.converters._names import UniqueNames, walk_images
+from synapse_sdk.utils.converters._numbers import bounds
+from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 
 _YAML_SPLIT_KEYS = {'train': 'train', 'valid': 'val', 'test': 'test'}
 _EPS = 1e-6

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+from synapse_sdk.utils.converters._imagesize import image_size
+from synapse_sdk.utils.converters._layout import ImageMode
+from synapse_sdk.utils.converters._model import Box, Item
+from synapse_sdk.utils.converters._report import ConversionSummary, Report
 from synapse_sdk.utils.converters.errors import ConverterError
-from synapse_sdk.utils.converters.imagesize import image_size
-from synapse_sdk.utils.converters.layout import ImageMode
-from synapse_sdk.utils.converters.model import Box, Item
-from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
 #: Normalised coordinates written with 6 decimals are off by up to this much (and a little float noise).
 ROUNDING = 2e-6
@@ -78,7 +78,7 @@ class Reader(ABC):
 class Writer(ABC):
     """Writes one dataset format into ``out`` (a temporary folder renamed into place afterwards).
 
-    ``holds`` declares what the format keeps (names from :data:`~synapse_sdk.utils.converters.support.CAPABILITIES`):
+    ``holds`` declares what the format keeps (names from :data:`~synapse_sdk.utils.converters._support.CAPABILITIES`):
     the docs' support matrix is generated from it and the contract suite checks it.
     """
 

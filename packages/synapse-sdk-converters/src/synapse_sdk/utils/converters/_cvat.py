@@ -21,11 +21,10 @@ from typing import IO, Any
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
-from synapse_sdk.utils.converters.base import Reader, Writer
-from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
-from synapse_sdk.utils.converters.layout import place_image, safe_join, safe_name
-from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import (
+from synapse_sdk.utils.converters._base import Reader, Writer
+from synapse_sdk.utils.converters._layout import place_image, safe_join, safe_name
+from synapse_sdk.utils.converters._lossy import Losses
+from synapse_sdk.utils.converters._model import (
     Annotation,
     Box,
     Item,
@@ -37,8 +36,9 @@ from synapse_sdk.utils.converters.model import (
     Polyline,
     Tag,
 )
-from synapse_sdk.utils.converters.naming import attr_text, attr_value, number_text, split_name
-from synapse_sdk.utils.converters.rotation import ROTATION, rotation_of
+from synapse_sdk.utils.converters._naming import attr_text, attr_value, number_text, split_name
+from synapse_sdk.utils.converters._rotation import ROTATION, rotation_of
+from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 
 ANNOTATIONS = 'annotations.xml'
 SHAPES = frozenset({'box', 'polygon', 'polyline', 'points', 'skeleton', 'tag', 'mask', 'ellipse', 'cuboid'})

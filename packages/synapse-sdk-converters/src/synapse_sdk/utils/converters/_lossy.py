@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from synapse_sdk.utils.converters.model import Annotation, Box, Item, Keypoints, Mask, Point, Polygon, Polyline, Tag
-from synapse_sdk.utils.converters.report import Report
+from synapse_sdk.utils.converters._model import Annotation, Box, Item, Keypoints, Mask, Point, Polygon, Polyline, Tag
+from synapse_sdk.utils.converters._report import Report
 
 # How a report names the annotations a target format has no place for.
 KIND_LOSSES: dict[type, str] = {

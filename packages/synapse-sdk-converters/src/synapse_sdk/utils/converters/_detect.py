@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from synapse_sdk.utils.converters._layout import IMAGE_EXTENSIONS, SPLIT_ALIASES
 from synapse_sdk.utils.converters.errors import DatasetFormatError, DatasetLayoutError
-from synapse_sdk.utils.converters.layout import IMAGE_EXTENSIONS, SPLIT_ALIASES
 
 _IMAGE_EXT = frozenset(IMAGE_EXTENSIONS)
 _SPLIT_OF = {alias: split for split, aliases in SPLIT_ALIASES.items() for alias in aliases}
@@ -493,7 +493,7 @@ def detect_voc(root: Path, images_dir: Path | None = None) -> Layout | None:
         return None
     layout = Layout('pascal', '', root)
     if (root / 'labelmap.txt').is_file():
-        from synapse_sdk.utils.converters.voc import read_labelmap
+        from synapse_sdk.utils.converters._voc import read_labelmap
 
         layout.names = read_labelmap(root / 'labelmap.txt')
     devkit = root / 'VOCdevkit' if (root / 'VOCdevkit').is_dir() else root
@@ -603,7 +603,7 @@ def dm_folders(
     root: Path, *, is_categorized: bool | None, images_dir: str | os.PathLike[str] | None = None
 ) -> list[tuple[str, Path, Path, Path]]:
     """``[(split, json folder, image folder, split folder)]`` of a DM dataset, splits detected."""
-    from synapse_sdk.utils.converters.layout import require_dir
+    from synapse_sdk.utils.converters._layout import require_dir
 
     if not root.is_dir():
         raise DatasetLayoutError('dataset folder does not exist', file=root)

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
-from synapse_sdk.utils.converters.base import Reader, Writer
-from synapse_sdk.utils.converters.detect import Part, detect_layout, read_text
+from synapse_sdk.utils.converters._base import Reader, Writer
+from synapse_sdk.utils.converters._detect import Part, detect_layout, read_text
+from synapse_sdk.utils.converters._jsonio import dumps, loads
+from synapse_sdk.utils.converters._layout import list_images, place_image, safe_join
+from synapse_sdk.utils.converters._lossy import Losses
+from synapse_sdk.utils.converters._model import Box, Item, Keypoints, Point, Polygon
+from synapse_sdk.utils.converters._names import UniqueNames
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
-from synapse_sdk.utils.converters.jsonio import dumps, loads
-from synapse_sdk.utils.converters.layout import list_images, place_image, safe_join
-from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Point, Polygon
-from synapse_sdk.utils.converters.names import UniqueNames
 
 FLAGS = ('difficult', 'truncated', 'occluded')
 _SPLIT_FILES = {'train': 'train', 'valid': 'val', 'test': 'test', '': 'default'}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from synapse_sdk.utils.converters.model import Box
+from synapse_sdk.utils.converters._model import Box
 
 ROTATION = 'rotation'
 

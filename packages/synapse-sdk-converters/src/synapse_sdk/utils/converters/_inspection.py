@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.utils.converters.base import ROUNDING, ClassMap, Reader
-from synapse_sdk.utils.converters.detect import detect_layout
+from synapse_sdk.utils.converters._base import ROUNDING, ClassMap, Reader
+from synapse_sdk.utils.converters._detect import detect_layout
+from synapse_sdk.utils.converters._formats import READERS, format_name
+from synapse_sdk.utils.converters._imagesize import image_size
+from synapse_sdk.utils.converters._model import KIND_NAMES, Box, Item, Keypoints, Mask, Point, Polygon, Polyline
+from synapse_sdk.utils.converters._report import ConversionSummary, Report
 from synapse_sdk.utils.converters.errors import ConverterError
-from synapse_sdk.utils.converters.formats import READERS, format_name
-from synapse_sdk.utils.converters.imagesize import image_size
-from synapse_sdk.utils.converters.model import KIND_NAMES, Box, Item, Keypoints, Mask, Point, Polygon, Polyline
-from synapse_sdk.utils.converters.report import ConversionSummary, Report
 
 
 def _reader(
@@ -119,7 +119,7 @@ def preview_dataset(
 
     Returns the files written: one PNG per image, then the contact sheet of all of them.
     """
-    from synapse_sdk.utils.converters.preview import contact_sheet, render
+    from synapse_sdk.utils.converters._preview import contact_sheet, render
 
     report = Report()
     _, reader = _reader(fmt, path, is_categorized, report, images_dir)

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters._base import Reader, Writer
+from synapse_sdk.utils.converters._layout import find_split_dirs, list_images, place_image, safe_name
+from synapse_sdk.utils.converters._lossy import Losses
+from synapse_sdk.utils.converters._model import Item, Tag
 from synapse_sdk.utils.converters.errors import UnsafePathError
-from synapse_sdk.utils.converters.layout import find_split_dirs, list_images, place_image, safe_name
-from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import Item, Tag
 
 
 class ImageFolderReader(Reader):

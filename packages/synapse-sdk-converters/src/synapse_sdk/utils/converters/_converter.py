@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from synapse_sdk.core._atomic import clean_stale, scratch_dir, temp_path
-from synapse_sdk.utils.converters.base import ClassMap, Writer
-from synapse_sdk.utils.converters.detect import detect_layout
+from synapse_sdk.utils.converters._base import ClassMap, Writer
+from synapse_sdk.utils.converters._detect import detect_layout
+from synapse_sdk.utils.converters._formats import READERS, WRITERS, DatasetFormat, dm_version, format_name
+from synapse_sdk.utils.converters._layout import ImageMode
+from synapse_sdk.utils.converters._nothing import nothing_converted
+from synapse_sdk.utils.converters._report import ConversionSummary, Report
+from synapse_sdk.utils.converters._safety import check_output, output_lock
+from synapse_sdk.utils.converters._yolo import TASKS as YOLO_TASKS
 from synapse_sdk.utils.converters.errors import OutputExistsError, UnsupportedFormatError
-from synapse_sdk.utils.converters.formats import READERS, WRITERS, DatasetFormat, dm_version, format_name
-from synapse_sdk.utils.converters.layout import ImageMode
-from synapse_sdk.utils.converters.nothing import nothing_converted
-from synapse_sdk.utils.converters.report import ConversionSummary, Report
-from synapse_sdk.utils.converters.safety import check_output, output_lock
-from synapse_sdk.utils.converters.yolo import TASKS as YOLO_TASKS
 
 Progress = Callable[[int, 'int | None'], None]
 
@@ -149,7 +149,7 @@ class DatasetConverter:
         self.summary = summary
         source_version, target_version = dm_version(self.source, READERS), dm_version(self.target, WRITERS)
         if source_version and target_version:
-            from synapse_sdk.utils.converters.dm_dataset import convert_dm_dataset
+            from synapse_sdk.utils.converters._dm_dataset import convert_dm_dataset
 
             out.mkdir(parents=True, exist_ok=True)
             convert_dm_dataset(
