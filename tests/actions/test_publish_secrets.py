@@ -17,7 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 from synapse_sdk.clients._local import LocalBackend
-from synapse_sdk.plugins.upload import archive_and_upload, publish_plugin
+from synapse_sdk.plugins._upload import archive_and_upload, publish_plugin
 from synapse_sdk.utils.storage._providers.local import LocalStorage
 
 CONFIG_WITH_ENV = """\
@@ -126,7 +126,7 @@ STREAMING_PROBE = """
 import json, sys, tracemalloc
 from pathlib import Path
 from synapse_sdk.clients._local import LocalBackend
-from synapse_sdk.plugins.upload import publish_plugin
+from synapse_sdk.plugins._upload import publish_plugin
 
 tracemalloc.start()
 publish_plugin(Path(sys.argv[1]), client=LocalBackend(Path(sys.argv[2])), use_git=False)

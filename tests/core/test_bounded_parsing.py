@@ -92,7 +92,7 @@ def test_alias_bomb_in_env_is_refused_under_a_memory_cap(tmp_path: Path) -> None
     folder = plugin(tmp_path / 'p', alias_bomb())
     assert len((folder / 'config.yaml').read_bytes()) < 600
     out = capped_python(
-        f'from synapse_sdk.plugins.config import load_plugin_config\nload_plugin_config({str(folder)!r})'
+        f'from synapse_sdk.plugins._config import load_plugin_config\nload_plugin_config({str(folder)!r})'
     )
     assert out.startswith('PluginConfigParseError: ') and 'config.yaml:' in out and 'aliases expand' in out
 
@@ -113,7 +113,7 @@ def test_ray_settings_read_config_yaml_within_the_bounds(tmp_path: Path) -> None
 def test_deep_yaml_config_is_a_typed_error(tmp_path: Path) -> None:
     folder = plugin(tmp_path / 'p', DEEP_YAML)
     out = capped_python(
-        f'from synapse_sdk.plugins.config import load_plugin_config\nload_plugin_config({str(folder)!r})'
+        f'from synapse_sdk.plugins._config import load_plugin_config\nload_plugin_config({str(folder)!r})'
     )
     assert out.startswith('PluginConfigParseError: ') and 'config.yaml:8: YAML nested deeper than 100' in out
 

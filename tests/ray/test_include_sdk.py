@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from synapse_sdk.core._version import sdk_version
-from synapse_sdk.plugins.events import MemorySink
+from synapse_sdk.plugins._events import MemorySink
 from synapse_sdk.ray.errors import EnvironmentSetupError
 from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
 from synapse_sdk.ray.task import RayActorExecutor

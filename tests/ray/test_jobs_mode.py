@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from synapse_sdk.plugins._events import CallbackSink, MemorySink
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
-from synapse_sdk.plugins.events import CallbackSink, MemorySink
 from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
 from synapse_sdk.plugins.runner import run_plugin
 from synapse_sdk.ray.errors import (

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 from ray import serve
 from synapse_sdk.cli.main import app as cli
 from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.plugins._serving import ServeHandle
 from synapse_sdk.plugins.errors import ServeActionError, ServeRequestError, ServeUnavailableError
 from synapse_sdk.plugins.runner import run_plugin
-from synapse_sdk.plugins.serving import ServeHandle
 from synapse_sdk.ray.errors import ApplicationNotFoundError, DeploymentFailedError, ResourceUnavailableError
 from synapse_sdk.ray.secrets import Secret
 from synapse_sdk.ray.serve.admin import application_status, list_applications

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from synapse_sdk.plugins._events import CallbackSink, MemorySink
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
-from synapse_sdk.plugins.events import CallbackSink, MemorySink
 from synapse_sdk.plugins.executors.ray.task import RayActorExecutor, RayTaskExecutor
 from synapse_sdk.plugins.runner import run_plugin
 from synapse_sdk.ray.errors import ActionTimeoutError, RemoteError, ResourceUnavailableError, WorkerCrashedError

@@ -15,7 +15,7 @@ import pytest
 from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.core.errors import ConfigError
 from synapse_sdk.plugins.errors import ExecutionError
-from synapse_sdk.plugins.executors.registry import EXECUTORS, available_modes
+from synapse_sdk.plugins.executors._registry import EXECUTORS, available_modes
 from synapse_sdk.plugins.runner import run_plugin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,7 +101,7 @@ def test_modes_come_from_the_registry() -> None:
 
 @pytest.mark.parametrize('category', ['neural_net', 'smart_tool'])
 def test_scaffolded_inference_serves_and_its_smart_tool_runs(tmp_path: Path, category: str) -> None:
-    from synapse_sdk.plugins.scaffold import create_plugin
+    from synapse_sdk.plugins._scaffold import create_plugin
 
     root = create_plugin(tmp_path / category, name=f'My {category}', category=category)
     config = (root / 'config.yaml').read_text()

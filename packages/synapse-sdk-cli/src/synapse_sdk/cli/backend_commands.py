@@ -116,7 +116,7 @@ def plugin_publish(
     no_git: bool = typer.Option(False, '--no-git', help='Do not ask git which files to ship; use the ignore files.'),
 ) -> None:
     """Archive the plugin (honouring .gitignore and .synapseignore) and publish it once per content."""
-    from synapse_sdk.plugins.upload import publish_plugin
+    from synapse_sdk.plugins._upload import publish_plugin
 
     storage_config = _parse_storage(storage)
     result = publish_plugin(path, storage=storage_config, dry_run=dry_run, use_git=not no_git)

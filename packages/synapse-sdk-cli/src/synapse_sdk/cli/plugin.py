@@ -64,9 +64,9 @@ def run(
     quiet: bool = typer.Option(False, '--quiet', '-q', help='Print only the result.'),
 ) -> None:
     """Run ACTION of the plugin in PATH and print its result as JSON."""
+    from synapse_sdk.plugins._events import ConsoleSink, EventSink, JsonlSink
     from synapse_sdk.plugins.discovery import PluginDiscovery
-    from synapse_sdk.plugins.events import ConsoleSink, EventSink, JsonlSink
-    from synapse_sdk.plugins.executors.registry import available_modes, get_executor
+    from synapse_sdk.plugins.executors._registry import available_modes, get_executor
     from synapse_sdk.plugins.runner import run_plugin
 
     parsed = parse_params(params)
@@ -127,7 +127,7 @@ def serve(
 ) -> None:
     """Serve ACTION over HTTP: here on loopback (foreground, Ctrl-C stops), or on Ray Serve with --address."""
     from synapse_sdk.plugins.discovery import PluginDiscovery
-    from synapse_sdk.plugins.executors.registry import ActionRef, get_executor
+    from synapse_sdk.plugins.executors._registry import ActionRef, get_executor
 
     parsed = parse_params(params)
     discovery = PluginDiscovery.from_path(path)
@@ -148,8 +148,8 @@ def serve(
         typer.echo(handle.url)
         typer.echo(f'Deployed on Ray Serve at {address}. Stop it with: synapse serve delete', err=True)
         return
-    from synapse_sdk.plugins.events import ConsoleSink
-    from synapse_sdk.plugins.serving.local import LocalServeExecutor
+    from synapse_sdk.plugins._events import ConsoleSink
+    from synapse_sdk.plugins._serving.local import LocalServeExecutor
 
     server = LocalServeExecutor(host=host, port=port, sinks=[ConsoleSink(lang)], **options).server(ref, parsed)
     typer.echo(server.url)
@@ -212,7 +212,7 @@ def create(
     description: str = typer.Option('', '--description', '-d'),
 ) -> None:
     """Scaffold a runnable plugin for a category."""
-    from synapse_sdk.plugins.scaffold import create_plugin
+    from synapse_sdk.plugins._scaffold import create_plugin
 
     root = create_plugin(path, name=name, code=code, category=category, description=description)
     typer.echo(f'Created {root}. Next: cd {root} && synapse plugin list')

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from synapse_sdk.plugins.config import ActionConfig, PluginConfig, load_plugin_config
+from synapse_sdk.plugins._config import ActionConfig, PluginConfig, load_plugin_config
 from synapse_sdk.plugins.enums import RunMethod
 from synapse_sdk.plugins.errors import ActionNotFoundError, PluginConfigError
 from synapse_sdk.utils.file._requirements import read_requirements

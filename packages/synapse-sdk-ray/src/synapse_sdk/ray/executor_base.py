@@ -1,7 +1,7 @@
 """What the Ray executors share: settings, runtime_env and resources.
 
 The transport-neutral parts (env and secret splitting, requests, event replay) live in
-:mod:`synapse_sdk.plugins.remote`, so every executor builds them the same way.
+:mod:`synapse_sdk.plugins._remote`, so every executor builds them the same way.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from synapse_sdk.core._secrets import split_secret_env
-from synapse_sdk.plugins.remote.requests import (
+from synapse_sdk.plugins._remote.requests import (
     CREDENTIAL_VARS,
     RemoteEnv,
     action_name_of,
@@ -128,7 +128,7 @@ class RayExecutorBase:
     def events(self) -> Any:
         """The caller-side event bus that worker events are replayed into."""
         if self._bus is None:
-            from synapse_sdk.plugins.events import ConsoleSink, EventBus
+            from synapse_sdk.plugins._events import ConsoleSink, EventBus
 
             sinks = self._sinks if self._sinks is not None else [ConsoleSink(language=self.language)]
             self._bus = EventBus(sinks)

@@ -26,7 +26,7 @@ class LogLineSink:
     """Events as plain ``LEVEL    text`` lines on stderr: the job log has no terminal, so no rich."""
 
     def __init__(self, language: str | None) -> None:
-        from synapse_sdk.plugins.events import ProgressThrottle
+        from synapse_sdk.plugins._events import ProgressThrottle
 
         self.language = language
         self._throttle = ProgressThrottle()
@@ -52,7 +52,7 @@ def main() -> int:
         traceback.print_exc()
         return 2
 
-    from synapse_sdk.plugins.events import JsonlSink
+    from synapse_sdk.plugins._events import JsonlSink
     from synapse_sdk.ray.worker import run_request
 
     events = JsonlSink(out / EVENTS_FILE)

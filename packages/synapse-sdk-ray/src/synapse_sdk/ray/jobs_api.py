@@ -137,8 +137,8 @@ class RayJobsApiExecutor(RayExecutorBase):
         Only when the action imports here: its own dependencies may exist on the cluster alone, and
         then the worker validates as before.
         """
-        from synapse_sdk.plugins.context import RuntimeContext
-        from synapse_sdk.plugins.dispatch import action_spec, load_entrypoint, validate_params
+        from synapse_sdk.plugins._context import RuntimeContext
+        from synapse_sdk.plugins._dispatch import action_spec, load_entrypoint, validate_params
 
         try:
             target = load_entrypoint(action, plugin_path=self.working_dir) if isinstance(action, str) else action

@@ -1,6 +1,6 @@
 """The Ray execution modes ``task`` and ``job``, registered through the ``synapse_sdk.executors`` entry points.
 
-Each adapts an executor to the :class:`~synapse_sdk.plugins.executors.registry.Executor` protocol:
+Each adapts an executor to the :class:`~synapse_sdk.plugins.executors._registry.Executor` protocol:
 the plugin folder becomes the ``working_dir`` unless one is given.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from synapse_sdk.plugins.executors.registry import ActionRef
+from synapse_sdk.plugins.executors._registry import ActionRef
 
 
 def _with_working_dir(ref: ActionRef, options: dict[str, Any]) -> dict[str, Any]:

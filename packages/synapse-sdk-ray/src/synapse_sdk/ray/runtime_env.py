@@ -63,7 +63,7 @@ def read_plugin_settings(working_dir: str | os.PathLike[str] | None) -> PluginSe
     """
     if working_dir is None:
         return PluginSettings()
-    from synapse_sdk.plugins.config import CONFIG_FILE_NAMES, load_plugin_config
+    from synapse_sdk.plugins._config import CONFIG_FILE_NAMES, load_plugin_config
 
     folder = Path(working_dir)
     if not any((folder / name).is_file() for name in CONFIG_FILE_NAMES):

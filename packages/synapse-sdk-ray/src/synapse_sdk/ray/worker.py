@@ -1,6 +1,6 @@
 """What runs on the Ray worker: the warm actor of task mode.
 
-Both Ray modes go through :func:`synapse_sdk.plugins.remote.worker.run_request` (transport-neutral,
+Both Ray modes go through :func:`synapse_sdk.plugins._remote.worker.run_request` (transport-neutral,
 in synapse-sdk-plugins), which runs the action on the SDK's single dispatch path and never raises.
 """
 
@@ -11,8 +11,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from synapse_sdk.plugins.remote.worker import environment, run_request
-from synapse_sdk.plugins.remote.worker import importable_cwd as _importable_cwd
+from synapse_sdk.plugins._remote.worker import environment, run_request
+from synapse_sdk.plugins._remote.worker import importable_cwd as _importable_cwd
 
 __all__ = ['SynapseWorker', 'environment', 'run_request']
 
@@ -34,7 +34,7 @@ class SynapseWorker:
         return os.getpid()
 
     def run(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        from synapse_sdk.plugins.events import CallbackSink
+        from synapse_sdk.plugins._events import CallbackSink
 
         run_id = str(request.get('run_id') or '')
         buffer: list[dict[str, Any]] = []

@@ -23,9 +23,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from synapse_sdk.core.errors import NotFoundError
 from synapse_sdk.i18n import LogLevel, LogMessageCode
-from synapse_sdk.plugins.actions.base import CategoryAction
-from synapse_sdk.plugins.actions.datasets import primary_file
-from synapse_sdk.plugins.actions.item_state import DONE, FAILED, QUEUED, ItemStates, run_key
+from synapse_sdk.plugins.actions._base import CategoryAction
+from synapse_sdk.plugins.actions._datasets import primary_file
+from synapse_sdk.plugins.actions._item_state import DONE, FAILED, QUEUED, ItemStates, run_key
 from synapse_sdk.plugins.enums import PluginCategory
 
 DM_V2_KEYS = frozenset({'classification', 'images', 'videos', 'pcds', 'texts', 'audios', 'prompts'})
@@ -144,7 +144,7 @@ class ToTaskAction(CategoryAction[ToTaskParams]):
     def _serve_client(self) -> Any:
         client = self.__dict__.get('_serve_client_obj')
         if client is None:
-            from synapse_sdk.plugins.serving.client import ServeClient
+            from synapse_sdk.plugins._serving.client import ServeClient
 
             assert self.params.inference_url is not None
             client = self.__dict__['_serve_client_obj'] = ServeClient(self.params.inference_url)

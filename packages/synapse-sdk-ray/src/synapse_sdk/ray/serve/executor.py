@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.plugins.remote.secrets import redact_values
+from synapse_sdk.plugins._remote.secrets import redact_values
 from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT, cluster_resources, connect
 from synapse_sdk.ray.errors import DeploymentFailedError, DeploymentTimeoutError
 from synapse_sdk.ray.executor_base import RayExecutorBase, action_name_of, refuse_unsatisfiable
@@ -26,7 +26,7 @@ from synapse_sdk.ray.serve.handle import RayServeHandle
 from synapse_sdk.ray.serve.replica import SealedEnv, SynapseServeIngress
 
 if TYPE_CHECKING:
-    from synapse_sdk.plugins.executors.registry import ActionRef
+    from synapse_sdk.plugins.executors._registry import ActionRef
 
 INGRESS_DEPLOYMENT = 'ingress'
 SERVE_DEFAULT_CPUS = 1.0  # what Serve reserves per replica when num_cpus is not given

@@ -1,6 +1,6 @@
 """``RayServeHandle``: a Ray Serve application serving one action, as a :class:`ServeHandle`.
 
-``predict`` goes through the same HTTP client (:class:`~synapse_sdk.plugins.serving.ServeClient`)
+``predict`` goes through the same HTTP client (:class:`~synapse_sdk.plugins._serving.ServeClient`)
 every caller of a served action uses, over Serve's HTTP proxy, so what the handle sees is what
 the platform sees and answers become the same typed errors (``ServeRequestError`` for 400/422,
 ``ServeActionError`` for 500, ``ServeUnavailableError`` once the application is gone).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synapse_sdk.plugins.serving.client import ServeClient
+from synapse_sdk.plugins._serving.client import ServeClient
 from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT
 
 

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from synapse_sdk.plugins.models import model_key
+from synapse_sdk.plugins._models import model_key
 
 HEALTH_SUFFIX = '/health'
 JSON = 'application/json'
@@ -82,7 +82,7 @@ class SynapseServeIngress:
             sys.path.insert(0, cwd)
         env = {**{str(k): str(v) for k, v in (spec.get('env') or {}).items()}, **(secrets or SealedEnv()).reveal()}
         os.environ.update(env)  # one replica process serves one action: its env is the action's env
-        from synapse_sdk.plugins.serving.served import ServedAction
+        from synapse_sdk.plugins._serving.served import ServedAction
 
         self.max_models = int(spec.get('max_models_per_replica') or 3)
         self.served = ServedAction(

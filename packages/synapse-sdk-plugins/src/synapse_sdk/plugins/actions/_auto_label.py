@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.plugins.actions.base import CategoryAction, P
+from synapse_sdk.plugins.actions._base import CategoryAction, P
 from synapse_sdk.plugins.enums import PluginCategory, RunMethod
 
 INFERENCE_URL_VAR = 'SYNAPSE_INFERENCE_URL'
@@ -97,7 +97,7 @@ class BaseAutoLabelAction(CategoryAction[P]):
         """Call the served deployment by URL, or run the inference plugin's action here."""
         url = self.resolve_inference_url()
         if url:
-            from synapse_sdk.plugins.serving.client import ServeClient
+            from synapse_sdk.plugins._serving.client import ServeClient
 
             return ServeClient(str(url), timeout=self.timeout).predict(model_input, model_id=self.model_id)
         if self.inference_plugin:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from synapse_sdk.plugins.context import PluginEnvironment
+from synapse_sdk.plugins._context import PluginEnvironment
+from synapse_sdk.plugins.executors._registry import ActionRef
 from synapse_sdk.plugins.executors.local import LocalExecutor
-from synapse_sdk.plugins.executors.registry import ActionRef
 
 
 class LocalMode:

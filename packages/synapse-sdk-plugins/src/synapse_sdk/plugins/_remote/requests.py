@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.plugins.remote.secrets import reveal, split_env
+from synapse_sdk.plugins._remote.secrets import reveal, split_env
 
 CREDENTIAL_VARS = {'host': 'SYNAPSE_HOST', 'access_token': 'SYNAPSE_ACCESS_TOKEN', 'tenant': 'SYNAPSE_TENANT'}
 
@@ -114,7 +114,7 @@ def build_request(
     language: str | None = None,
     job_id: str | None = None,
 ) -> dict[str, Any]:
-    """The request :func:`synapse_sdk.plugins.remote.worker.run_request` runs."""
+    """The request :func:`synapse_sdk.plugins._remote.worker.run_request` runs."""
     values = env.all if isinstance(env, RemoteEnv) else dict(env or {})
     return {
         'action': action,
@@ -130,7 +130,7 @@ def replay_events(bus: Any, events: Sequence[Mapping[str, Any]]) -> None:
     """Emit worker events (``Event.to_dict()`` records) into ``bus`` in order."""
     if not events:
         return
-    from synapse_sdk.plugins.events import Event
+    from synapse_sdk.plugins._events import Event
 
     for data in events:
         bus.emit(Event.from_dict(dict(data)))

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from synapse_sdk.core.errors import ConfigError
 from synapse_sdk.i18n import LogMessageCode
-from synapse_sdk.plugins.actions.base import CategoryAction, P
+from synapse_sdk.plugins.actions._base import CategoryAction, P
 from synapse_sdk.plugins.enums import PluginCategory, RunMethod
 
 _SAFE = re.compile(r'[^A-Za-z0-9_.-]+')

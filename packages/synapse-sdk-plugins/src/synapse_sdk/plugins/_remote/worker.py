@@ -1,7 +1,7 @@
 """Worker side of every remote executor: one request in, one envelope out.
 
 :func:`run_request` hands the action to the SDK's single dispatch path
-(:func:`synapse_sdk.plugins.dispatch.run_action`) with a :class:`RuntimeContext` built from the
+(:func:`synapse_sdk.plugins._dispatch.run_action`) with a :class:`RuntimeContext` built from the
 request, and never lets an exception escape: the envelope says ``ok`` with the result, or carries
 a description of the error that the caller rebuilds as a typed exception.
 """
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from synapse_sdk.plugins.remote.transport import describe_exception, jsonable
+from synapse_sdk.plugins._remote.transport import describe_exception, jsonable
 
 
 @contextlib.contextmanager
@@ -42,9 +42,9 @@ def importable_cwd() -> None:
 def run_request(request: Mapping[str, Any], sinks: Sequence[Any]) -> dict[str, Any]:
     """Run the action described by ``request``; events go to ``sinks``. Never raises."""
     try:
-        from synapse_sdk.plugins.context import PluginEnvironment, RuntimeContext
-        from synapse_sdk.plugins.dispatch import load_entrypoint, run_action
-        from synapse_sdk.plugins.events import EventBus
+        from synapse_sdk.plugins._context import PluginEnvironment, RuntimeContext
+        from synapse_sdk.plugins._dispatch import load_entrypoint, run_action
+        from synapse_sdk.plugins._events import EventBus
 
         importable_cwd()
         env = {str(k): str(v) for k, v in (request.get('env') or {}).items()}

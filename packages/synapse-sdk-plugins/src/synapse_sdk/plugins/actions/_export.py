@@ -9,8 +9,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from synapse_sdk.i18n import LogMessageCode
-from synapse_sdk.plugins.actions.base import CategoryAction, P
-from synapse_sdk.plugins.actions.datasets import (
+from synapse_sdk.plugins.actions._base import CategoryAction, P
+from synapse_sdk.plugins.actions._datasets import (
     convert_dataset,
     copy_folder,
     materialise_units,

@@ -49,7 +49,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from synapse_sdk.plugins.serving.client import ServeClient, error_from_answer
-    from synapse_sdk.plugins.serving.handle import ServeHandle
-    from synapse_sdk.plugins.serving.local import LocalServeExecutor, LocalServeHandle, LocalServer, ServeExecutor
-    from synapse_sdk.plugins.serving.served import MODEL_ID_HEADER, ServedAction, ServeResponse
+    from synapse_sdk.plugins._serving.client import ServeClient, error_from_answer
+    from synapse_sdk.plugins._serving.handle import ServeHandle
+    from synapse_sdk.plugins._serving.local import LocalServeExecutor, LocalServeHandle, LocalServer, ServeExecutor
+    from synapse_sdk.plugins._serving.served import MODEL_ID_HEADER, ServedAction, ServeResponse

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 from synapse_sdk.core.errors import ConfigError, MissingFileError
 from synapse_sdk.i18n import LogMessageCode
-from synapse_sdk.plugins.actions.base import CategoryAction, P
-from synapse_sdk.plugins.actions.datasets import DatasetInfo, convert_dataset, materialise_units, normalise_format
+from synapse_sdk.plugins.actions._base import CategoryAction, P
+from synapse_sdk.plugins.actions._datasets import DatasetInfo, convert_dataset, materialise_units, normalise_format
 from synapse_sdk.plugins.enums import PluginCategory
 from synapse_sdk.utils.file import extract_archive
 

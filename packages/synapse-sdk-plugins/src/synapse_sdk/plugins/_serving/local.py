@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from synapse_sdk.plugins._serving.client import ServeClient
+from synapse_sdk.plugins._serving.served import MODEL_ID_HEADER, ServedAction, ServeResponse, error_response
 from synapse_sdk.plugins.errors import ServeUnavailableError
-from synapse_sdk.plugins.executors.registry import ActionRef, get_executor, ray_address_given
-from synapse_sdk.plugins.serving.client import ServeClient
-from synapse_sdk.plugins.serving.served import MODEL_ID_HEADER, ServedAction, ServeResponse, error_response
+from synapse_sdk.plugins.executors._registry import ActionRef, get_executor, ray_address_given
 
 MAX_BODY = 64 * 1024 * 1024
 # Ray Serve options that mean nothing in one local process; accepted so one call works in both places.
@@ -79,7 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         served = self.server.served
         if self._route() == self.server.health_path:
-            from synapse_sdk.plugins.serving.served import json_response
+            from synapse_sdk.plugins._serving.served import json_response
 
             self._send(json_response(200, served.health()))
         else:
@@ -163,7 +163,7 @@ class LocalServer:
 
 
 class LocalServeHandle:
-    """The :class:`~synapse_sdk.plugins.serving.ServeHandle` of an action served by the embedded server."""
+    """The :class:`~synapse_sdk.plugins._serving.ServeHandle` of an action served by the embedded server."""
 
     mode = 'serve_local'
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from synapse_sdk.clients._protocol import BackendProtocol
 from synapse_sdk.i18n import LocalizedMessage, LogLevel, LogMessageCode, resolve_language
-from synapse_sdk.plugins.events import Event, EventBus, EventSink
+from synapse_sdk.plugins._events import Event, EventBus, EventSink
 
 _TRUE = {'1', 'true', 'yes', 'on', 'y', 't'}
 _FALSE = {'0', 'false', 'no', 'off', 'n', 'f', ''}
@@ -190,10 +190,10 @@ class RuntimeContext:
 
     @property
     def models(self) -> Any:
-        """Loaded models (a :class:`synapse_sdk.plugins.models.ModelCache`): a served action's
+        """Loaded models (a :class:`synapse_sdk.plugins._models.ModelCache`): a served action's
         replica-wide LRU, or a cache that lives as long as this run."""
         if self._models is None:
-            from synapse_sdk.plugins.models import ModelCache
+            from synapse_sdk.plugins._models import ModelCache
 
             self._models = ModelCache(capacity=None)
         return self._models

@@ -15,8 +15,8 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
+from synapse_sdk.plugins._serving.served import MODEL_ID_HEADER
 from synapse_sdk.plugins.errors import ServeActionError, ServeError, ServeRequestError, ServeUnavailableError
-from synapse_sdk.plugins.serving.served import MODEL_ID_HEADER
 
 UNAVAILABLE = frozenset({404, 502, 503, 504})
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.CannotSendRequest)

@@ -20,9 +20,9 @@ from synapse_sdk.clients._protocol import BackendProtocol
 from synapse_sdk.core._parsing import load_json
 from synapse_sdk.core.errors import MissingFileError, NotFoundError
 from synapse_sdk.i18n import LogLevel, LogMessageCode
-from synapse_sdk.plugins.actions.base import CategoryAction, P
-from synapse_sdk.plugins.actions.datasets import resolve_storage
-from synapse_sdk.plugins.actions.steps import (
+from synapse_sdk.plugins.actions._base import CategoryAction, P
+from synapse_sdk.plugins.actions._datasets import resolve_storage
+from synapse_sdk.plugins.actions._steps import (
     RollbackFailure,
     Step,
     StepHooks,

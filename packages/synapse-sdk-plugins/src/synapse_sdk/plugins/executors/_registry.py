@@ -6,7 +6,7 @@ Contract (shared by every executor, in this distribution or another one):
   satisfies :class:`Executor`: ``run(ref, params)`` runs the action named by ``ref`` (an
   :class:`ActionRef`) with ``params`` and returns what the mode returns.
 - Built in here: ``local`` (this process; returns the result), ``serve_local`` (the embedded HTTP
-  server on loopback; returns a :class:`~synapse_sdk.plugins.serving.ServeHandle`) and ``serve``
+  server on loopback; returns a :class:`~synapse_sdk.plugins._serving.ServeHandle`) and ``serve``
   (the embedded server, or ``serve_ray`` when ``address=`` is given or ``RAY_ADDRESS`` is set).
 - Registered by ``synapse-sdk-ray`` through the ``synapse_sdk.executors`` entry-point group:
   ``task`` (a warm Ray actor; returns the result), ``job`` (a Ray job; returns the job id) and
@@ -29,8 +29,8 @@ from synapse_sdk.core._registry import Registry
 from synapse_sdk.core.errors import MissingDependencyError, NotFoundError
 
 if TYPE_CHECKING:
+    from synapse_sdk.plugins._dispatch import ActionTarget
     from synapse_sdk.plugins.discovery import PluginDiscovery
-    from synapse_sdk.plugins.dispatch import ActionTarget
 
 ENTRY_POINT_GROUP = 'synapse_sdk.executors'
 
@@ -67,7 +67,7 @@ class ActionRef:
 
     def entrypoint(self) -> str:
         """``pkg.mod:Attr`` of the action (for workers that import it by name)."""
-        from synapse_sdk.plugins.remote.requests import entrypoint_of
+        from synapse_sdk.plugins._remote.requests import entrypoint_of
 
         return entrypoint_of(self.remote_target())
 
@@ -84,9 +84,9 @@ class Executor(Protocol):
 
 
 EXECUTORS: Registry[type[Executor]] = Registry('execution mode', ENTRY_POINT_GROUP)
-EXECUTORS.register('local', 'synapse_sdk.plugins.executors.modes:LocalMode')
-EXECUTORS.register('serve_local', 'synapse_sdk.plugins.serving.local:LocalServeExecutor', aliases=('local_serve',))
-EXECUTORS.register('serve', 'synapse_sdk.plugins.serving.local:ServeExecutor')
+EXECUTORS.register('local', 'synapse_sdk.plugins.executors._modes:LocalMode')
+EXECUTORS.register('serve_local', 'synapse_sdk.plugins._serving.local:LocalServeExecutor', aliases=('local_serve',))
+EXECUTORS.register('serve', 'synapse_sdk.plugins._serving.local:ServeExecutor')
 
 
 def get_executor(mode: str) -> type[Executor]:

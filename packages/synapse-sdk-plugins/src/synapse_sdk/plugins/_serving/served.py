@@ -1,7 +1,7 @@
 """``ServedAction``: the transport-neutral heart of serving, used by the embedded server and Ray Serve alike.
 
 One ``ServedAction`` lives as long as its server (a local process or one Ray Serve replica). It
-imports the action once, keeps an LRU of loaded models (:class:`~synapse_sdk.plugins.models.ModelCache`,
+imports the action once, keeps an LRU of loaded models (:class:`~synapse_sdk.plugins._models.ModelCache`,
 ``max_models_per_replica``, keyed by the ``serve_multiplexed_model_id`` header) and answers each
 request body with a :class:`ServeResponse`:
 
@@ -13,7 +13,7 @@ request body with a :class:`ServeResponse`:
   traceback, and every secret value of the environment masked; 503 (same body, ``Retry-After``)
   when that exception is a ``ConnectionError`` or ``TimeoutError`` (transient: callers retry).
 
-Requests run on the SDK's one dispatch path (:func:`synapse_sdk.plugins.dispatch.run_action`),
+Requests run on the SDK's one dispatch path (:func:`synapse_sdk.plugins._dispatch.run_action`),
 so a served action validates and behaves exactly as in ``local``, ``task`` or ``job`` mode.
 """
 
@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from synapse_sdk.plugins.context import PluginEnvironment, RuntimeContext
-from synapse_sdk.plugins.dispatch import ActionTarget, action_spec, load_entrypoint, run_action
+from synapse_sdk.plugins._context import PluginEnvironment, RuntimeContext
+from synapse_sdk.plugins._dispatch import ActionTarget, action_spec, load_entrypoint, run_action
+from synapse_sdk.plugins._events import EventBus, EventSink
+from synapse_sdk.plugins._models import ModelCache
+from synapse_sdk.plugins._remote.secrets import is_secret_name, redact_values, split_env
+from synapse_sdk.plugins._remote.transport import jsonable
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
-from synapse_sdk.plugins.events import EventBus, EventSink
-from synapse_sdk.plugins.models import ModelCache
-from synapse_sdk.plugins.remote.secrets import is_secret_name, redact_values, split_env
-from synapse_sdk.plugins.remote.transport import jsonable
 
 if TYPE_CHECKING:
     from synapse_sdk.plugins.discovery import PluginDiscovery

@@ -148,7 +148,7 @@ def _zip_plugin(
 # ---------------------------------------------------------------------------- storage
 def _storage(storage: Any) -> Any:
     if isinstance(storage, Mapping):
-        from synapse_sdk.plugins.actions.datasets import resolve_storage
+        from synapse_sdk.plugins.actions._datasets import resolve_storage
 
         return resolve_storage(storage)
     if all(hasattr(storage, name) for name in ('upload', 'exists', 'get_url')):
@@ -370,7 +370,7 @@ def publish_plugin(
     ``dry_run`` ships nothing and reports what would ship, what is excluded and refused, and why.
     The backend keeps the config with secret ``env`` values replaced by ``***``.
     """
-    from synapse_sdk.plugins.config import load_plugin_config
+    from synapse_sdk.plugins._config import load_plugin_config
 
     config, config_file = load_plugin_config(path)
     root = config_file.parent

@@ -59,7 +59,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from synapse_sdk.plugins.actions.inference import BaseInferenceAction
+from synapse_sdk.plugins import BaseInferenceAction
 
 
 class InferenceParams(BaseModel):
@@ -91,7 +91,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.plugins.actions.auto_label import AutoLabelParams, BaseAutoLabelAction, annotation_id
+from synapse_sdk.plugins import AutoLabelParams, BaseAutoLabelAction, annotation_id
 
 
 class AutoLabelRequest(AutoLabelParams):
@@ -173,8 +173,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from synapse_sdk.plugins import BaseExportAction
-from synapse_sdk.plugins.actions.export import ExportParams
+from synapse_sdk.plugins import BaseExportAction, ExportParams
 
 
 class ExportAction(BaseExportAction[ExportParams]):
@@ -192,8 +191,7 @@ _UPLOAD_TEMPLATE = '''"""The upload action of {name}: ordered steps; when one fa
 
 from __future__ import annotations
 
-from synapse_sdk.plugins.actions.steps import StepRegistry
-from synapse_sdk.plugins.actions.upload import DefaultUploadAction, UploadContext
+from synapse_sdk.plugins import DefaultUploadAction, StepRegistry, UploadContext
 
 
 class UploadAction(DefaultUploadAction):

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from synapse_sdk.core._suggest import did_you_mean
 from synapse_sdk.i18n import LogMessageCode
+from synapse_sdk.plugins._context import RuntimeContext
 from synapse_sdk.plugins.action import BaseAction
-from synapse_sdk.plugins.context import RuntimeContext
 from synapse_sdk.plugins.decorators import SPEC_ATTRIBUTE, FunctionActionSpec
 from synapse_sdk.plugins.enums import PluginCategory, RunMethod
 from synapse_sdk.plugins.errors import EntrypointError, ExecutionError, ParamsValidationError, PluginError
