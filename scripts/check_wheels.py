@@ -47,8 +47,8 @@ PUBLIC_MODULES: dict[str, list[str]] = {
     'synapse-sdk-converters': ['synapse_sdk.utils.converters'],
     'synapse-sdk-ray': [
         'synapse_sdk.ray',
-        'synapse_sdk.ray.serve.executor',
-        'synapse_sdk.ray.serve.replica',
+        'synapse_sdk.ray._serve.executor',
+        'synapse_sdk.ray._serve.replica',
         'ray.serve',
     ],
     'synapse-sdk-cli': ['synapse_sdk.cli.main'],

@@ -100,12 +100,12 @@ def test_alias_bomb_in_env_is_refused_under_a_memory_cap(tmp_path: Path) -> None
 def test_ray_settings_read_config_yaml_within_the_bounds(tmp_path: Path) -> None:
     folder = plugin(tmp_path / 'p', alias_bomb())
     out = capped_python(
-        f'from synapse_sdk.ray.runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
+        f'from synapse_sdk.ray._runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
     )
     assert out.startswith('PluginConfigParseError: ') and 'aliases expand' in out
     (folder / 'config.yaml').write_text(PLUGIN_HEAD + DEEP_YAML)
     out = capped_python(
-        f'from synapse_sdk.ray.runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
+        f'from synapse_sdk.ray._runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
     )
     assert out.startswith('PluginConfigParseError: ') and 'nested deeper than 100' in out
 

@@ -14,9 +14,9 @@ import pytest
 
 from synapse_sdk.core._version import sdk_version
 from synapse_sdk.plugins._events import MemorySink
+from synapse_sdk.ray._jobs_api import RayJobsApiExecutor
+from synapse_sdk.ray._task import RayActorExecutor
 from synapse_sdk.ray.errors import EnvironmentSetupError
-from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
-from synapse_sdk.ray.task import RayActorExecutor
 from synapse_sdk.ray.testing import LocalHead
 
 ROOT = Path(__file__).resolve().parents[2]

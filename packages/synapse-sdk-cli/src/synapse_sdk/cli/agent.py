@@ -46,8 +46,8 @@ def serve(
 ) -> None:
     """Serve the agent API until interrupted."""
     try:
-        from synapse_sdk.ray.agent_server import TailLimits
-        from synapse_sdk.ray.agent_server import serve as run_server
+        from synapse_sdk.ray._agent_server import TailLimits
+        from synapse_sdk.ray._agent_server import serve as run_server
     except ImportError:
         raise fail('the agent needs synapse-sdk-ray; install it with: pip install "synapse-sdk[ray]"') from None
     if no_auth and token:

@@ -111,8 +111,8 @@ def check_ray(address: str | None, timeout: float) -> Check:
     if not chosen:
         return Check('ray', 'ok', 'no cluster configured (local mode; pass --address to check one)')
     try:
-        from synapse_sdk.ray.addresses import dashboard_url, driver_address
-        from synapse_sdk.ray.connection import host_port, probe
+        from synapse_sdk.ray._addresses import dashboard_url, driver_address
+        from synapse_sdk.ray._connection import host_port, probe
         from synapse_sdk.ray.errors import AddressError
     except ModuleNotFoundError:
         return Check('ray', 'fail', f'{chosen} given but synapse-sdk-ray is not installed',

@@ -26,7 +26,7 @@ JOB_ID = typer.Argument(..., help='Job id printed by `synapse plugin run --mode 
 
 
 def _executor(address: str | None) -> Any:
-    from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
+    from synapse_sdk.ray._jobs_api import RayJobsApiExecutor
 
     return RayJobsApiExecutor(dashboard_address=address, include_credentials=False)
 

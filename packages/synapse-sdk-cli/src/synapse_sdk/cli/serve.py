@@ -34,7 +34,7 @@ def _replicas(app_info: dict[str, Any]) -> str:
 @user_errors
 def list_apps(address: str | None = ADDRESS_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Print every Serve application: name, status, URL, replicas."""
-    from synapse_sdk.ray.serve.admin import list_applications
+    from synapse_sdk.ray._serve.admin import list_applications
 
     apps = list_applications(address)
     if as_json:
@@ -51,7 +51,7 @@ def list_apps(address: str | None = ADDRESS_OPTION, as_json: bool = JSON_OPTION)
 @user_errors
 def status(name: str = NAME, address: str | None = ADDRESS_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Print one application's status, URL and deployments."""
-    from synapse_sdk.ray.serve.admin import application_status
+    from synapse_sdk.ray._serve.admin import application_status
 
     info = application_status(name, address)
     if as_json:
@@ -68,7 +68,7 @@ def status(name: str = NAME, address: str | None = ADDRESS_OPTION, as_json: bool
 @user_errors
 def delete(name: str = NAME, address: str | None = ADDRESS_OPTION) -> None:
     """Delete the application and stop its replicas."""
-    from synapse_sdk.ray.serve.admin import delete_application
+    from synapse_sdk.ray._serve.admin import delete_application
 
     delete_application(name, address)
     typer.echo(f'{name}: deleted')

@@ -29,7 +29,7 @@ PORTIONS: dict[str, tuple[str, str]] = {
 
 
 def portion_of(module: str) -> str | None:
-    """``'synapse_sdk.ray.task'`` -> ``'synapse_sdk.ray'``; None outside the SDK."""
+    """``'synapse_sdk.ray._task'`` -> ``'synapse_sdk.ray'``; None outside the SDK."""
     best = None
     for portion in PORTIONS:
         if (module == portion or module.startswith(portion + '.')) and (best is None or len(portion) > len(best)):

@@ -5,7 +5,7 @@ job logs over WebSocket or NDJSON HTTP streaming; every streamed message is JSON
 ``{"type": "log"|"complete"|"error"|"heartbeat", "message": ...}`` (an ``error`` may carry an
 HTTP-like ``status``, 429 when a tail limit stopped it).
 
-Closed by default (see :mod:`synapse_sdk.ray.agent_guard`): requests carry the token in
+Closed by default (see :mod:`synapse_sdk.ray._agent_guard`): requests carry the token in
 ``Authorization`` (health checks excepted), foreign ``Origin`` and ``Host`` headers are refused,
 ids are validated before they become part of a dashboard URL, and log tails are bounded.
 Tails follow the dashboard's own WebSocket tail, so the log is read once, not on every poll.
@@ -28,8 +28,8 @@ from aiohttp import ClientSession, ClientTimeout, ClientWSTimeout, WSMsgType, WS
 
 from synapse_sdk.clients._agent.limits import validate_resource_id
 from synapse_sdk.core.errors import ClientError, ConfigError
-from synapse_sdk.ray.agent_guard import RequestGuard, check_no_auth_host, new_token, token_matches
-from synapse_sdk.ray.dashboard import TERMINAL, resolve_dashboard
+from synapse_sdk.ray._agent_guard import RequestGuard, check_no_auth_host, new_token, token_matches
+from synapse_sdk.ray._dashboard import TERMINAL, resolve_dashboard
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -1,4 +1,4 @@
-"""Entrypoint of a Ray job submitted by ``RayJobsApiExecutor``: ``python -m synapse_sdk.ray.job_entry``.
+"""Entrypoint of a Ray job submitted by ``RayJobsApiExecutor``: ``python -m synapse_sdk.ray._job_entry``.
 
 The command line is fixed; everything else arrives through the payload package. Events are
 printed in the requested language (that is what ``follow()`` shows) and written as JSON lines next
@@ -11,7 +11,7 @@ import sys
 import traceback
 from typing import Any
 
-from synapse_sdk.ray.side_channel import (
+from synapse_sdk.ray._side_channel import (
     ERROR_FILE,
     EVENTS_FILE,
     RESULT_FILE,
@@ -53,7 +53,7 @@ def main() -> int:
         return 2
 
     from synapse_sdk.plugins._events import JsonlSink
-    from synapse_sdk.ray.worker import run_request
+    from synapse_sdk.ray._worker import run_request
 
     events = JsonlSink(out / EVENTS_FILE)
     try:

@@ -20,10 +20,10 @@ from typing import Any
 from synapse_sdk.core._atomic import scratch as scratch_space
 from synapse_sdk.core.errors import SynapseError
 from synapse_sdk.plugins.errors import ExecutionError
-from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT, cluster_resources, connect
+from synapse_sdk.ray._connection import DEFAULT_CONNECT_TIMEOUT, cluster_resources, connect
+from synapse_sdk.ray._executor_base import RayExecutorBase
+from synapse_sdk.ray._remote_errors import rebuild_exception
 from synapse_sdk.ray.errors import ActionTimeoutError, EnvironmentSetupError, WorkerCrashedError
-from synapse_sdk.ray.executor_base import RayExecutorBase
-from synapse_sdk.ray.remote_errors import rebuild_exception
 
 _pool_lock = threading.Lock()
 _warm_actors: dict[tuple[str, str, str], Any] = {}
@@ -138,7 +138,7 @@ class RayActorExecutor(RayExecutorBase):
         with _pool_lock:
             actor = _warm_actors.get(key)
             if actor is None:
-                from synapse_sdk.ray.worker import SynapseWorker
+                from synapse_sdk.ray._worker import SynapseWorker
 
                 remote_cls = ray.remote(SynapseWorker)
                 actor = remote_cls.options(

@@ -21,8 +21,8 @@ from synapse_sdk.plugins._remote.requests import (
     params_payload,
     replay_events,
 )
+from synapse_sdk.ray._runtime_env import build_runtime_env, read_plugin_settings
 from synapse_sdk.ray.errors import ResourceUnavailableError
-from synapse_sdk.ray.runtime_env import build_runtime_env, read_plugin_settings
 
 _env_mapping = env_mapping
 __all__ = ['CREDENTIAL_VARS', 'RayExecutorBase', 'action_name_of', 'entrypoint_of', 'params_payload']
@@ -91,7 +91,7 @@ class RayExecutorBase:
     def build_runtime_env(self) -> dict[str, Any]:
         sdk_modules: list[str] = []
         if self.include_sdk:
-            from synapse_sdk.ray.sdk_wheels import sdk_py_modules
+            from synapse_sdk.ray._sdk_wheels import sdk_py_modules
 
             sdk_modules = sdk_py_modules()
         env = build_runtime_env(

@@ -2,7 +2,7 @@
 
 ``submit`` returns a job id at once; ``status``, ``logs``, ``follow``, ``stop`` and
 ``wait(timeout) -> result`` work from any machine that reaches the dashboard. Params, secrets and
-results use side channels (:mod:`synapse_sdk.ray.side_channel`): the entrypoint is always the same
+results use side channels (:mod:`synapse_sdk.ray._side_channel`): the entrypoint is always the same
 fixed command, and nothing secret is placed in the runtime_env or job metadata.
 """
 
@@ -16,17 +16,10 @@ from typing import Any
 
 from synapse_sdk.core.errors import ClientError
 from synapse_sdk.plugins.errors import ExecutionError
-from synapse_sdk.ray.dashboard import TERMINAL, Dashboard
-from synapse_sdk.ray.errors import (
-    ActionTimeoutError,
-    EnvironmentSetupError,
-    JobFailedError,
-    JobNotFoundError,
-    JobStoppedError,
-)
-from synapse_sdk.ray.executor_base import RayExecutorBase, entrypoint_of
-from synapse_sdk.ray.remote_errors import rebuild_exception
-from synapse_sdk.ray.side_channel import (
+from synapse_sdk.ray._dashboard import TERMINAL, Dashboard
+from synapse_sdk.ray._executor_base import RayExecutorBase, entrypoint_of
+from synapse_sdk.ray._remote_errors import rebuild_exception
+from synapse_sdk.ray._side_channel import (
     ENV_PAYLOAD_MODULE,
     ERROR_FILE,
     EVENTS_FILE,
@@ -36,8 +29,15 @@ from synapse_sdk.ray.side_channel import (
     new_job_id,
     relative_file,
 )
+from synapse_sdk.ray.errors import (
+    ActionTimeoutError,
+    EnvironmentSetupError,
+    JobFailedError,
+    JobNotFoundError,
+    JobStoppedError,
+)
 
-ENTRYPOINT_MODULE = 'synapse_sdk.ray.job_entry'
+ENTRYPOINT_MODULE = 'synapse_sdk.ray._job_entry'
 
 
 def parse_events(raw: bytes | None) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ _connected_address: str | None = None
 
 def resolve_address(address: str | None) -> str | None:
     """Explicit address, else ``RAY_ADDRESS``, else ``None`` (start or find a local runtime)."""
-    from synapse_sdk.ray.addresses import driver_address
+    from synapse_sdk.ray._addresses import driver_address
 
     return driver_address(address or os.environ.get('RAY_ADDRESS') or None)
 

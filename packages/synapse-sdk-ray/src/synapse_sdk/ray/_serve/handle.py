@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from synapse_sdk.plugins._serving.client import ServeClient
-from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT
+from synapse_sdk.ray._connection import DEFAULT_CONNECT_TIMEOUT
 
 
 class RayServeHandle:
@@ -41,13 +41,13 @@ class RayServeHandle:
 
     def status(self) -> dict[str, Any]:
         """The application's status, URL and deployments with their replica counts."""
-        from synapse_sdk.ray.serve.admin import application_status
+        from synapse_sdk.ray._serve.admin import application_status
 
         return application_status(self.app_name, self.address, timeout=self.connect_timeout)
 
     def delete(self) -> None:
         """Delete the application (its replicas stop; its URL answers 404)."""
-        from synapse_sdk.ray.serve.admin import delete_application
+        from synapse_sdk.ray._serve.admin import delete_application
 
         self.client.close()
         delete_application(self.app_name, self.address, timeout=self.connect_timeout)

@@ -1,7 +1,7 @@
 """``RayServeExecutor`` (mode ``serve_ray``; ``serve`` with a Ray address): deploy an action on Ray Serve.
 
 One application per (plugin, action), route ``/<plugin>-<action>``, whose ingress deployment
-(:class:`~synapse_sdk.ray.serve.replica.SynapseServeIngress`) wraps the transport-neutral
+(:class:`~synapse_sdk.ray._serve.replica.SynapseServeIngress`) wraps the transport-neutral
 ``ServedAction``. The runtime_env follows task mode's rules (plugin folder uploaded minus
 excludes, requirements, ``include_sdk``, public env vars); secret env values travel as a
 constructor argument and never appear in the Serve config the dashboard shows. Requests the
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from synapse_sdk.core.errors import ConfigError
 from synapse_sdk.plugins._remote.secrets import redact_values
-from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT, cluster_resources, connect
+from synapse_sdk.ray._connection import DEFAULT_CONNECT_TIMEOUT, cluster_resources, connect
+from synapse_sdk.ray._executor_base import RayExecutorBase, action_name_of, refuse_unsatisfiable
+from synapse_sdk.ray._runtime_env import read_plugin_settings
+from synapse_sdk.ray._serve.admin import ensure_serve, proxy_base_url
+from synapse_sdk.ray._serve.handle import RayServeHandle
+from synapse_sdk.ray._serve.replica import SealedEnv, SynapseServeIngress
 from synapse_sdk.ray.errors import DeploymentFailedError, DeploymentTimeoutError
-from synapse_sdk.ray.executor_base import RayExecutorBase, action_name_of, refuse_unsatisfiable
-from synapse_sdk.ray.runtime_env import read_plugin_settings
-from synapse_sdk.ray.serve.admin import ensure_serve, proxy_base_url
-from synapse_sdk.ray.serve.handle import RayServeHandle
-from synapse_sdk.ray.serve.replica import SealedEnv, SynapseServeIngress
 
 if TYPE_CHECKING:
     from synapse_sdk.plugins.executors._registry import ActionRef
@@ -207,7 +207,7 @@ class RayServeExecutor(RayExecutorBase):
 
         gcs = connect(self.address, timeout=self.connect_timeout)
         self.check_serve_resources(cluster_resources(), where=gcs)
-        from synapse_sdk.ray.task import actor_runtime_env
+        from synapse_sdk.ray._task import actor_runtime_env
 
         runtime_env = actor_runtime_env(self.build_runtime_env())
         host, port = ensure_serve(self.http_host, self.http_port)

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from synapse_sdk.core.errors import ClientError
-from synapse_sdk.ray.addresses import dashboard_url
-from synapse_sdk.ray.connection import host_port, probe, unreachable
+from synapse_sdk.ray._addresses import dashboard_url
+from synapse_sdk.ray._connection import host_port, probe, unreachable
 from synapse_sdk.ray.errors import AddressError, JobNotFoundError
 
 DEFAULT_DASHBOARD = 'http://127.0.0.1:8265'

@@ -14,12 +14,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from synapse_sdk.ray.serve.executor import RayServeExecutor
-    from synapse_sdk.ray.serve.handle import RayServeHandle
+    from synapse_sdk.ray._serve.executor import RayServeExecutor
+    from synapse_sdk.ray._serve.handle import RayServeHandle
 
 _LAZY = {
-    'RayServeExecutor': 'synapse_sdk.ray.serve.executor',
-    'RayServeHandle': 'synapse_sdk.ray.serve.handle',
+    'RayServeExecutor': 'synapse_sdk.ray._serve.executor',
+    'RayServeHandle': 'synapse_sdk.ray._serve.handle',
 }
 
 __all__ = ['RayServeExecutor', 'RayServeHandle']

@@ -25,7 +25,7 @@ class TaskMode:
         self.options = options
 
     def run(self, ref: ActionRef, params: Mapping[str, Any]) -> Any:
-        from synapse_sdk.ray.task import RayActorExecutor
+        from synapse_sdk.ray._task import RayActorExecutor
 
         return RayActorExecutor(**_with_working_dir(ref, dict(self.options))).execute(ref.remote_target(), params)
 
@@ -37,6 +37,6 @@ class JobMode:
         self.options = options
 
     def run(self, ref: ActionRef, params: Mapping[str, Any]) -> str:
-        from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
+        from synapse_sdk.ray._jobs_api import RayJobsApiExecutor
 
         return RayJobsApiExecutor(**_with_working_dir(ref, dict(self.options))).submit(ref.entrypoint(), params)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synapse_sdk.ray.connection import DEFAULT_CONNECT_TIMEOUT, connect, host_port
+from synapse_sdk.ray._connection import DEFAULT_CONNECT_TIMEOUT, connect, host_port
 from synapse_sdk.ray.errors import ApplicationNotFoundError
 
 DEFAULT_HTTP_HOST = '127.0.0.1'
