@@ -51,7 +51,7 @@ PUBLIC_MODULES: dict[str, list[str]] = {
         'synapse_sdk.ray._serve.replica',
         'ray.serve',
     ],
-    'synapse-sdk-cli': ['synapse_sdk.cli.main'],
+    'synapse-sdk-cli': ['synapse_sdk.cli._main'],
 }
 
 SMOKE = """

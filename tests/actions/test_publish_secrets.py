@@ -41,7 +41,7 @@ actions:
 
 
 def cli() -> typer.Typer:
-    from synapse_sdk.cli.backend_commands import register
+    from synapse_sdk.cli._backend_commands import register
 
     app, plugin = typer.Typer(), typer.Typer()
     register(None, None, plugin)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.dataset import _complete
-from synapse_sdk.cli.main import app
+from synapse_sdk.cli._dataset import _complete
+from synapse_sdk.cli._main import app
 from synapse_sdk.utils.converters import DatasetFormat, get_converter, validate_dataset
 from synapse_sdk.utils.converters._base import Reader, Writer
 from synapse_sdk.utils.converters._formats import READERS, WRITERS, dm_version, format_names, register_format

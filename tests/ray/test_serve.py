@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ray import serve
-from synapse_sdk.cli.main import app as cli
+from synapse_sdk.cli._main import app as cli
 from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.plugins._serving import ServeHandle
 from synapse_sdk.plugins.errors import ServeActionError, ServeRequestError, ServeUnavailableError

@@ -94,7 +94,7 @@ def test_cli_serve_user_errors_are_one_line(tmp_path: Path) -> None:
 def test_modes_come_from_the_registry() -> None:
     assert available_modes()[:4] == ['local', 'task', 'job', 'serve']
     assert {'serve_local', 'serve_ray'} <= set(EXECUTORS.names())  # serve_ray: synapse-sdk-ray's entry point
-    assert EXECUTORS.entry('task').target == 'synapse_sdk.ray.modes:TaskMode'
+    assert EXECUTORS.entry('task').target == 'synapse_sdk.ray._modes:TaskMode'
     with pytest.raises(ConfigError, match=r"unknown serve option 'replcas' \(did you mean 'replicas'\?\)"):
         run_plugin(INFERENCE_PLUGIN, 'inference', {}, mode='serve_local', replcas=2)
 

@@ -316,7 +316,7 @@ def formats() -> None:
 
 
 def _register_backend_commands() -> None:
-    from synapse_sdk.cli.backend_commands import register
+    from synapse_sdk.cli._backend_commands import register
 
     register(app, None, None)  # synapse dataset register NAME PATH, synapse dataset list
 

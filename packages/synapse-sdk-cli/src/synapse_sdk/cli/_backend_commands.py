@@ -13,8 +13,8 @@ from typing import Any
 
 import typer
 
+from synapse_sdk.cli._inputs import json_object_option
 from synapse_sdk.cli.errors import fail, user_errors
-from synapse_sdk.cli.inputs import json_object_option
 
 
 def _client() -> Any:

@@ -14,14 +14,14 @@ import typer
 
 # (group name, module holding a typer app called ``app``)
 COMMAND_GROUPS: list[tuple[str, str]] = [
-    ('plugin', 'synapse_sdk.cli.plugin'),
-    ('config', 'synapse_sdk.cli.auth'),
-    ('model', 'synapse_sdk.cli.model'),
-    ('storage', 'synapse_sdk.cli.storage'),
-    ('dataset', 'synapse_sdk.cli.dataset'),
-    ('job', 'synapse_sdk.cli.job'),
-    ('serve', 'synapse_sdk.cli.serve'),
-    ('agent', 'synapse_sdk.cli.agent'),
+    ('plugin', 'synapse_sdk.cli._plugin'),
+    ('config', 'synapse_sdk.cli._auth'),
+    ('model', 'synapse_sdk.cli._model'),
+    ('storage', 'synapse_sdk.cli._storage'),
+    ('dataset', 'synapse_sdk.cli._dataset'),
+    ('job', 'synapse_sdk.cli._job'),
+    ('serve', 'synapse_sdk.cli._serve'),
+    ('agent', 'synapse_sdk.cli._agent'),
 ]
 
 app = typer.Typer(
@@ -66,7 +66,7 @@ def doctor(
     """Check Python, the installed distributions, credentials, Ray and storage; say what to fix."""
     from pathlib import Path
 
-    from synapse_sdk.cli.doctor import doctor as run
+    from synapse_sdk.cli._doctor import doctor as run
 
     run(address=address, storage=Path(storage) if storage else None, timeout=timeout)
 
@@ -78,7 +78,7 @@ def login(
     tenant: str | None = typer.Option(None, '--tenant', help='Tenant code.'),
 ) -> None:
     """Save platform credentials (same as `synapse config login`)."""
-    from synapse_sdk.cli.auth import login as save
+    from synapse_sdk.cli._auth import login as save
 
     save(host=host, token=token, tenant=tenant)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import typer
 
+from synapse_sdk.cli._inputs import json_object_option
 from synapse_sdk.cli.errors import fail, user_errors
-from synapse_sdk.cli.inputs import json_object_option
 
 app = typer.Typer(help='Run, inspect and create plugins.', no_args_is_help=True)
 
@@ -219,7 +219,7 @@ def create(
 
 
 def _register_backend_commands() -> None:
-    from synapse_sdk.cli.backend_commands import register
+    from synapse_sdk.cli._backend_commands import register
 
     register(None, None, app)  # synapse plugin publish
 
