@@ -5,6 +5,8 @@
 Peers run in a separate, throw-away environment (``uv run --no-project --with ...``), so they never
 enter the workspace's lock or default sync. Each (pair, tool) runs in a fresh process; the table
 shows median seconds, peak RSS and ratios to synapse (>1 means synapse is faster / smaller).
+``synapse-w2`` is synapse with ``workers=2`` (per-image targets); its CPU seconds add the workers'
+and its peak RSS is the largest one process reached.
 """
 
 from __future__ import annotations
@@ -33,8 +35,11 @@ PAIRS = [('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco'), ('dm_v2', 'yolo
 # the formats of issue 14: CVAT both ways against Datumaro; the others have no peer that reads our input
 FORMAT_PAIRS = [('coco', 'cvat'), ('cvat', 'coco'), ('cvat', 'yolo'), ('dm_v2', 'cvat')]
 FORMAT_PAIRS += [('dm_v2', 'labelme'), ('dm_v2', 'label_studio'), ('dm_v2', 'yolo_obb')]
+#: per-image targets: synapse-w2 is synapse with workers=2 (the other targets write one file)
+PARALLEL = {pair for pair in PAIRS + FORMAT_PAIRS if pair[1] in ('yolo', 'pascal', 'yolo_obb')}
 SUPPORTS = {  # which tools can do which pair (nobody else reads DM)
     'synapse': set(PAIRS) | set(FORMAT_PAIRS),
+    'synapse-w2': PARALLEL,
     'floor': set(PAIRS),
     'globox': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
     'supervision': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
@@ -134,7 +139,7 @@ def main() -> None:
     parser.add_argument('--images', type=int, default=10_000)
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--data', type=Path, default=Path(tempfile.gettempdir()) / 'synapse-converter-bench')
-    parser.add_argument('--tools', default='synapse,floor,globox,supervision,datumaro')
+    parser.add_argument('--tools', default='synapse,synapse-w2,floor,globox,supervision,datumaro')
     parser.add_argument('--pairs', default='', help='only these pairs, e.g. coco:yolo,coco:pascal (default: all)')
     parser.add_argument(
         '--sizes',
@@ -160,7 +165,7 @@ def main() -> None:
         results[f'{pair[0]} -> {pair[1]}'] = measure_pair(pair, tools, data, args.repeats, args.timeout)
     print_table(results, args.images)
     growth: dict[int, dict[str, dict[str, dict[str, object]]]] = {}
-    growth_tools = [t for t in ('synapse', 'floor') if t in tools]
+    growth_tools = [t for t in ('synapse', 'synapse-w2', 'floor') if t in tools]
     for size in sorted({int(s) for s in args.sizes.split(',') if s} - {args.images}):
         scaled = ensure_data(args.data / str(size), size)
         growth[size] = {f'{a} -> {b}': measure_pair((a, b), growth_tools, scaled, 1, args.timeout) for a, b in pairs}

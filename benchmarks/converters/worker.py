@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any
 
 
-def synapse(src: str, dst: str, data: Path, out: Path) -> None:
+def synapse(src: str, dst: str, data: Path, out: Path, workers: int = 1) -> None:
     from synapse_sdk.utils.converters import get_converter
 
     roots = {'coco': data / 'coco', 'yolo': data / 'yolo', 'dm_v2': data / 'dm', 'cvat': data / 'cvat'}
-    get_converter(src, dst, root_dir=roots[src], images='none').save_to_folder(out)
+    get_converter(src, dst, root_dir=roots[src], images='none', workers=workers).save_to_folder(out)
+
+
+def synapse_w2(src: str, dst: str, data: Path, out: Path) -> None:
+    synapse(src, dst, data, out, workers=2)
 
 
 def floor(src: str, dst: str, data: Path, out: Path) -> None:
@@ -82,6 +86,7 @@ def datumaro(src: str, dst: str, data: Path, out: Path) -> None:
 
 TOOLS: dict[str, Any] = {
     'synapse': synapse,
+    'synapse-w2': synapse_w2,
     'floor': floor,
     'globox': globox,
     'supervision': supervision,
@@ -89,7 +94,7 @@ TOOLS: dict[str, Any] = {
 }
 
 
-PRELOAD = {
+PRELOAD: dict[str, list[str]] = {
     'synapse': [
         'synapse_sdk.utils.converters',
         'synapse_sdk.utils.converters._coco',
@@ -107,6 +112,7 @@ PRELOAD = {
     'supervision': ['supervision'],
     'datumaro': ['datumaro.components.dataset', 'datumaro.plugins'],
 }
+PRELOAD['synapse-w2'] = PRELOAD['synapse']
 
 
 def main() -> None:
@@ -122,8 +128,11 @@ def main() -> None:
     TOOLS[tool](src, dst, Path(data), Path(out))
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes (workers=N)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    print(json.dumps({'seconds': seconds, 'cpu': cpu, 'rss_mb': after.ru_maxrss / 1024}))
+    cpu += children.ru_utime + children.ru_stime
+    # peak RSS of one process: this one or its largest worker
+    print(json.dumps({'seconds': seconds, 'cpu': cpu, 'rss_mb': max(after.ru_maxrss, children.ru_maxrss) / 1024}))
 
 
 if __name__ == '__main__':

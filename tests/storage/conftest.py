@@ -31,6 +31,8 @@ from typing import Any
 
 import pytest
 
+from synapse_sdk.utils.storage import StorageProtocol
+
 HERE = Path(__file__).resolve().parent
 HOST = '127.0.0.1'
 SKIP_MISSING = os.environ.get('SYNAPSE_TEST_SKIP_MISSING_SERVERS') == '1' and not os.environ.get('CI')
@@ -450,7 +452,7 @@ def config(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def storage(config: dict[str, Any]) -> Iterator[Any]:
+def storage(config: dict[str, Any]) -> Iterator[StorageProtocol]:
     from synapse_sdk.utils.storage import get_storage
 
     store = get_storage(config)

@@ -22,12 +22,9 @@ from synapse_sdk.utils.storage import (
     get_path_file_count,
     get_path_total_size,
     get_pathlib,
-    get_registered_providers,
     get_storage,
-    register_provider,
 )
 from synapse_sdk.utils.storage._keys import normalise_key
-from synapse_sdk.utils.storage._registry import PROVIDERS
 
 
 def test_seed_example_runs_as_written(tmp_path: Path) -> None:
@@ -117,81 +114,6 @@ def test_importing_storage_loads_no_backend_library() -> None:
         subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split()
     )
     assert loaded.isdisjoint({'s3fs', 'gcsfs', 'sshfs', 'aiohttp', 'botocore', 'upath', 'obstore'})
-
-
-class MemoryStorage:
-    """A third-party provider: structural typing only, no base class."""
-
-    def __init__(self, configuration: dict[str, Any]) -> None:
-        self.files: dict[str, bytes] = {}
-        self.configuration = configuration
-
-    def upload(self, source: str | os.PathLike[str], key: str) -> str:
-        self.files[key] = Path(source).read_bytes()
-        return f'memory://{key}'
-
-    def exists(self, key: str) -> bool:
-        return key in self.files
-
-    def get_url(self, key: str) -> str:
-        return f'memory://{key}'
-
-    def get_pathlib(self, path: str = '') -> Any:
-        return Path(path)
-
-    def download(self, key: str, target: str | os.PathLike[str]) -> Path:
-        Path(target).write_bytes(self.files[key])
-        return Path(target)
-
-    def delete(self, key: str) -> None:
-        self.files.pop(key, None)
-
-    def list(self, prefix: str = '') -> list[str]:
-        return sorted(k for k in self.files if k.startswith(prefix))
-
-    def open(self, key: str, mode: str = 'rb') -> Any:
-        raise NotImplementedError
-
-    def get_path_file_count(self, path: str = '') -> int:
-        return len(self.list(path))
-
-    def get_path_total_size(self, path: str = '') -> int:
-        return sum(len(self.files[k]) for k in self.list(path))
-
-
-def test_third_party_provider_by_registration(tmp_path: Path) -> None:
-    register_provider('memory-test', MemoryStorage, aliases=('mem-test',))
-    try:
-        store = get_storage({'provider': 'mem-test', 'configuration': {'x': 1}})
-        assert isinstance(store, MemoryStorage) and isinstance(store, StorageProtocol)
-        assert 'memory-test' in get_registered_providers()
-        source = tmp_path / 'f.txt'
-        source.write_text('abc')
-        store.upload(source, 'k')
-        assert get_path_total_size(store, '') == 3  # helpers accept a built storage too
-        with pytest.raises(Exception, match='already registered'):
-            register_provider('s3', MemoryStorage)  # built-ins cannot be silently replaced
-    finally:
-        PROVIDERS._entries.pop('memory-test', None)
-        for alias in ('memory-test', 'mem-test'):
-            PROVIDERS._aliases.pop(alias, None)
-
-
-def test_third_party_provider_by_entry_point(tmp_path: Path) -> None:
-    dist = tmp_path / 'site' / 'thirdparty_storage-1.0.dist-info'
-    dist.mkdir(parents=True)
-    (dist / 'METADATA').write_text('Metadata-Version: 2.1\nName: thirdparty-storage\nVersion: 1.0\n')
-    (dist / 'entry_points.txt').write_text('[synapse_sdk.storage]\nmemfs = thirdparty_storage:Store\n')
-    (tmp_path / 'site' / 'thirdparty_storage.py').write_text(
-        'class Store:\n    def __init__(self, c):\n        self.c = c\n'
-    )
-    code = (
-        'from synapse_sdk.utils.storage import get_storage\n'
-        "print(type(get_storage({'provider': 'memfs', 'configuration': {'a': 1}})).__name__)"
-    )
-    env = {**os.environ, 'PYTHONPATH': str(tmp_path / 'site')}
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True, env=env)
-    assert out.stdout.strip() == 'Store'
 
 
 def test_missing_backend_library_gives_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.utils.storage import StoragePermissionError, get_storage
+from synapse_sdk.utils.storage import FsspecStorage, StoragePermissionError, get_storage
 
 pytestmark = pytest.mark.integration
 
@@ -109,6 +109,7 @@ def test_clearing_a_whole_bucket_keeps_the_bucket(provider: str, provider_config
     config['configuration'].pop('root_path')  # the storage root is the bucket itself
     config['configuration']['bucket_name'] = f'clear-{uuid.uuid4().hex[:8]}'
     store = get_storage(config)
+    assert isinstance(store, FsspecStorage)
     store.fs.mkdir(config['configuration']['bucket_name'])
     store.write_bytes('a.txt', b'a')
     store.write_bytes('deep/b.txt', b'b')

@@ -28,7 +28,7 @@ def _exercise(store: Any, config: dict[str, Any], files: Any, tmp_path: Path) ->
     seen += progress
     seen += [store.uri('ok.txt'), store.get_url('ok.txt'), str(store.list()), str(store.list_details(recursive=True))]
     path = get_pathlib(config, '/m')
-    seen += [repr(path), str(path), str(dict(path.storage_options)), str(sorted(path.rglob('*')))]
+    seen += [repr(path), str(path), str(dict(getattr(path, 'storage_options', {}))), str(sorted(path.rglob('*')))]
     seen.append(str(dict(store.fs.storage_options)))  # fsspec keeps constructor kwargs here
     for failing in (
         lambda: store.download('missing.txt', tmp_path / 'x'),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.utils.storage import get_storage
+from synapse_sdk.utils.storage import S3Storage, get_storage
 from synapse_sdk.utils.storage.errors import StorageConfigError
 
 
@@ -37,7 +37,7 @@ def test_documented_spellings_and_shared_options_are_accepted(tmp_path: Path) ->
     storage = get_storage({'provider': 'local', 'configuration': {'location': str(tmp_path), 'retries': 1}})
     assert storage.exists('nothing') is False
     s3 = get_storage({'provider': 's3', 'configuration': {'bucket': 'b', 'region': 'eu-west-1', 'prefix': 'p'}})
-    assert s3.config.bucket_name == 'b'
+    assert isinstance(s3, S3Storage) and s3.config.bucket_name == 'b'
 
 
 def test_every_provider_is_strict(tmp_path: Path) -> None:

@@ -81,14 +81,22 @@ def _progress_bar(description: str, quiet: bool) -> Iterator[Callable[[int, int 
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    # no refresh thread (auto_refresh=False): ``--workers`` may then fork its processes safely
     with Progress(
-        TextColumn('{task.description}'), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_console()
+        TextColumn('{task.description}'),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(),
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task(description, total=None)
+        shown = [0]
 
         def update(done: int, total: int | None) -> None:
-            if done == 1 or done % 50 == 0 or done == total:
-                bar.update(task, completed=done, total=total)
+            if done == 1 or done - shown[0] >= 50 or done == total:  # workers=N report a batch at a time
+                shown[0] = done
+                bar.update(task, completed=done, total=total, refresh=True)
 
         yield update
 
@@ -131,6 +139,10 @@ CategorizedOption = Annotated[
 ]
 ImagesOption = Annotated[
     Path | None, typer.Option('--images', help='Folder holding the images, when the layout does not say.')
+]
+ReadFormatOption = Annotated[
+    str,
+    typer.Option('--format', '-f', help=f'Dataset format ({FORMATS}), or auto.', autocompletion=_complete('read')),
 ]
 
 
@@ -215,6 +227,12 @@ def convert(
         str,
         typer.Option('--task', help='YOLO output: detect, segment, pose or auto (one task per dataset).'),
     ] = 'auto',
+    workers: Annotated[
+        int,
+        typer.Option(
+            '--workers', '-w', min=1, help='Processes that write a per-image format (YOLO, VOC, DM); same output.'
+        ),
+    ] = 1,
 ) -> None:
     """Convert SRC in one format into DST in another."""
     with _user_errors():
@@ -237,6 +255,7 @@ def convert(
                 strict=strict,
                 images=image_mode,
                 progress=progress,
+                workers=workers,
                 **options,
             )
             summary = converter.save_to_folder(dst, overwrite=overwrite)
@@ -247,10 +266,7 @@ def convert(
 @app.command()
 def validate(
     path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
-    fmt: Annotated[
-        str,
-        typer.Option('--format', '-f', help=f'Dataset format ({FORMATS}), or auto.', autocompletion=_complete('read')),
-    ] = 'auto',
+    fmt: ReadFormatOption = 'auto',
     categorized: CategorizedOption = None,
     images_dir: ImagesOption = None,
     report: Annotated[Path | None, typer.Option('--report', help='Write the full report as JSON here.')] = None,
@@ -275,10 +291,7 @@ def validate(
 def preview(
     path: Annotated[Path, typer.Argument(help='Dataset folder (or a COCO JSON file).')],
     out: Annotated[Path, typer.Argument(help='Folder for the preview images.')],
-    fmt: Annotated[
-        str,
-        typer.Option('--format', '-f', help=f'Dataset format ({FORMATS}), or auto.', autocompletion=_complete('read')),
-    ] = 'auto',
+    fmt: ReadFormatOption = 'auto',
     categorized: CategorizedOption = None,
     images_dir: ImagesOption = None,
     limit: Annotated[int, typer.Option('--limit', '-n', min=1, help='How many images to draw.')] = 8,

@@ -9,18 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from synapse_sdk.cli.errors import fail, user_errors
+
+if TYPE_CHECKING:
+    from synapse_sdk.utils.storage import StorageProtocol
 
 app = typer.Typer(help='Move files to and from a storage (local, S3, GCS, SFTP, HTTP).', no_args_is_help=True)
 
 CONFIG_HELP = 'JSON file with {"provider": ..., "configuration": {...}}.'
 
 
-def _storage(config_file: Path) -> Any:
+def _storage(config_file: Path) -> StorageProtocol:
     from synapse_sdk.core._parsing import load_json
     from synapse_sdk.core.errors import ParseError
     from synapse_sdk.utils.storage import get_storage  # without synapse-sdk-storage: the install hint

@@ -33,6 +33,13 @@ class ClassMap:
             self.names.append(name)
         return found
 
+    def reset(self, names: Iterable[str]) -> None:
+        """Make the list ``names`` again (a worker's copy, at the start of each batch)."""
+        self.names.clear()
+        self._ids.clear()
+        for name in names:
+            self.id(name)
+
     def __contains__(self, name: object) -> bool:
         return name in self._ids
 
@@ -47,6 +54,9 @@ class Reader(ABC):
     dm_version: ClassVar[str | None] = None
 
     def __init__(self, root: Path, *, is_categorized: bool | None, report: Report, **options: Any) -> None:
+        #: Set by ``workers=N``: ``items()`` may leave the costly part of an item (parsing its
+        #: annotations) in ``item.deferred`` for :meth:`complete` to do in a worker process.
+        self.defer = False
         self.root = root
         self.is_categorized = is_categorized
         self.report = report
@@ -74,6 +84,10 @@ class Reader(ABC):
     def items(self) -> Iterator[Item]:
         """Yield the dataset's items, one at a time."""
 
+    def complete(self, item: Item) -> Item | None:
+        """Do what ``items()`` left in ``item.deferred``; ``None`` when the item is unusable (reported)."""
+        return item
+
 
 class Writer(ABC):
     """Writes one dataset format into ``out`` (a temporary folder renamed into place afterwards).
@@ -85,6 +99,9 @@ class Writer(ABC):
     holds: ClassVar[frozenset[str]] = frozenset()
     #: ``'v1'``/``'v2'`` for the DM writers.
     dm_version: ClassVar[str | None] = None
+    #: One output file per image: ``workers=N`` may write the items on N processes (the writer
+    #: then implements :meth:`shared`/:meth:`adopt` and :meth:`delta`/:meth:`merge`).
+    per_image: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -105,9 +122,31 @@ class Writer(ABC):
         #: The first item skipped because its image was not found (for the "nothing written" error).
         self.first_missing: Item | None = None
 
+    def prepare(self, item: Item) -> None:  # noqa: B027 - optional hook
+        """Decide what depends on the names of the items before (renames), before ``item`` is written."""
+
     @abstractmethod
     def write(self, item: Item) -> None:
         """Write one item (its annotations, and its image unless ``images='none'``)."""
+
+    def parallel(self) -> bool:
+        """Whether the items may now be written on several processes (see :attr:`per_image`)."""
+        return self.per_image
+
+    def shared(self) -> dict[str, Any]:
+        """The state that the items written so far decide (the YOLO task): a worker's copy adopts it
+        before a batch, and the main process takes it back after."""
+        return {}
+
+    def adopt(self, state: dict[str, Any]) -> None:  # noqa: B027 - optional hook
+        """Take a :meth:`shared` state."""
+
+    def delta(self) -> dict[str, Any]:
+        """What a worker's batch left that :meth:`close` needs (taken, so the next batch starts empty)."""
+        return {}
+
+    def merge(self, delta: dict[str, Any]) -> None:  # noqa: B027 - optional hook
+        """Take a worker batch's :meth:`delta`, in item order."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Write what needs the whole dataset (class lists, index files)."""

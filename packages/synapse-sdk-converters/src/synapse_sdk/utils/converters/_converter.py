@@ -23,6 +23,7 @@ from synapse_sdk.utils.converters._detect import detect_layout
 from synapse_sdk.utils.converters._formats import READERS, WRITERS, DatasetFormat, dm_version, format_name
 from synapse_sdk.utils.converters._layout import ImageMode
 from synapse_sdk.utils.converters._nothing import nothing_converted
+from synapse_sdk.utils.converters._parallel import Spec, write_parallel
 from synapse_sdk.utils.converters._report import ConversionSummary, Report
 from synapse_sdk.utils.converters._safety import check_output, output_lock
 from synapse_sdk.utils.converters._yolo import TASKS as YOLO_TASKS
@@ -40,6 +41,8 @@ class DatasetConverter:
     ``task`` ('detect', 'segment', 'pose' or 'auto', the default) is the one task of a YOLO output;
     ``class_names`` fixes the class order (YOLO ids, COCO category ids); ``images`` is ``'copy'``,
     ``'link'`` (hard link when possible) or ``'none'``; ``progress(done, total)`` is called per item.
+    ``workers=N`` writes the items of a per-image format (YOLO, VOC, DM) on N processes, with the
+    same output as one process; other formats write on one.
     """
 
     source_format: ClassVar[str | None] = None
@@ -58,6 +61,7 @@ class DatasetConverter:
         progress: Progress | None = None,
         is_categorized_dataset: bool | None = None,
         images_dir: str | os.PathLike[str] | None = None,
+        workers: int = 1,
         **options: Any,
     ) -> None:
         if root_dir is None:
@@ -73,6 +77,8 @@ class DatasetConverter:
         self.target = format_name(target, WRITERS)
         if images not in ('copy', 'link', 'none'):
             raise ValueError(f"images must be 'copy', 'link' or 'none', not {images!r}")
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f'workers must be a whole number of processes (1 or more), not {workers!r}')
         task = options.get('task')
         if task is not None and task not in YOLO_TASKS:
             raise ValueError(f'task must be one of {", ".join(YOLO_TASKS)}, not {task!r}')
@@ -83,6 +89,7 @@ class DatasetConverter:
         self.class_names = list(class_names) if class_names else None
         self.images: ImageMode = images
         self.progress = progress
+        self.workers = workers
         self.options = options
         self.summary: ConversionSummary | None = None
         self._staged: tuple[Path, Path, Writer | None] | None = None
@@ -168,39 +175,46 @@ class DatasetConverter:
             if not summary.total_images:
                 raise nothing_converted(self.root_dir, report, None, self.source)
             return summary, None
-        reader = READERS.load(self.source)(
-            self.root_dir,
-            is_categorized=self.is_categorized,
-            report=report,
-            class_names=self.class_names,
-            images_dir=self.images_dir,
+        reading: dict[str, Any] = {
+            'is_categorized': self.is_categorized,
+            'class_names': self.class_names,
+            'images_dir': self.images_dir,
             **self.options,
-        )
+        }
+        reader = READERS.load(self.source)(self.root_dir, report=report, **reading)
         classes = ClassMap(self.class_names or reader.class_names() or ())
         keypoints = reader.keypoint_count()
         out.mkdir(parents=True, exist_ok=True)
-        writer = WRITERS.load(self.target)(
-            out,
-            report=report,
-            classes=classes,
-            summary=summary,
-            images=self.images,
-            final=final,
-            declared_task='pose' if keypoints else None,
-            kpt_shape=(keypoints, 3) if keypoints else None,
+        writing: dict[str, Any] = {
+            'images': self.images,
+            'final': final,
+            'declared_task': 'pose' if keypoints else None,
+            'kpt_shape': (keypoints, 3) if keypoints else None,
             **self.options,
-        )
+        }
+        writer = WRITERS.load(self.target)(out, report=report, classes=classes, summary=summary, **writing)
         total = reader.count() if self.progress else None
         done = 0
-        for item in reader.items():
-            for name in item.categories:  # the source's own class order first (DM classification lists)
-                classes.id(name)
-            report.image = str(item.image) if item.image is not None else None
-            writer.write(item)
-            report.image = None
-            done += 1
+
+        def step(count: int) -> None:
+            nonlocal done
+            done += count
             if self.progress:
                 self.progress(done, total)
+
+        if self.workers > 1 and writer.parallel():
+            reader.defer = True
+            spec = Spec(self.source, self.target, self.root_dir, out, self.strict, classes.names, reading, writing)
+            write_parallel(reader.items(), writer, spec, self.workers, done=step)
+        else:
+            for item in reader.items():
+                for name in item.categories:  # the source's own class order first (DM classification lists)
+                    classes.id(name)
+                writer.prepare(item)
+                report.image = str(item.image) if item.image is not None else None
+                writer.write(item)
+                report.image = None
+                step(1)
         if not summary.total_images:
             raise nothing_converted(self.root_dir, report, writer.first_missing, self.source)
         writer.close()

@@ -37,6 +37,7 @@ from synapse_sdk.utils.converters._model import (
     Tag,
 )
 from synapse_sdk.utils.converters._naming import attr_text, attr_value, number_text, split_name
+from synapse_sdk.utils.converters._rle import run_lengths
 from synapse_sdk.utils.converters._rotation import ROTATION, rotation_of
 from synapse_sdk.utils.converters.errors import ConverterError, DatasetFormatError, DatasetLayoutError
 
@@ -222,22 +223,7 @@ def encode_rle(pixels: list[int], image_width: int) -> tuple[list[int], int, int
     left, top = min(xs), min(ys)
     width, height = max(xs) - left + 1, max(ys) - top + 1
     inside = sorted({(y - top) * width + (x - left) for x, y in zip(xs, ys, strict=True)})
-    counts: list[int] = []
-    position = 0
-    run_start = None
-    previous = -2
-    for index in inside:
-        if index != previous + 1:
-            if run_start is not None:
-                counts.append(previous + 1 - run_start)
-            counts.append(index - position if run_start is None else index - (previous + 1))
-            run_start = index
-        previous = index
-        position = index + 1
-    if run_start is not None:
-        counts.append(previous + 1 - run_start)
-        counts.append(width * height - position)
-    return counts, left, top, width, height
+    return run_lengths(inside, width * height), left, top, width, height
 
 
 class CVATReader(Reader):
@@ -423,7 +409,7 @@ class CVATWriter(Writer):
         if not self.ensure_size(item):
             return
         assert item.width and item.height
-        file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
+        file_name = item.output_file_name
         name = f'{item.split}/{file_name}' if item.split else file_name
         if name in self._names:
             self.report.skipped(f'another image is already named {name!r}', item=item.name, file=item.source or None)

@@ -430,21 +430,36 @@ class DMReader(Reader):
             images = list_images(files_dir)
             json_folder = str(json_dir)
             for file_name in sorted(n for n in os.listdir(json_dir) if n.endswith('.json')):
-                source = os.path.join(json_folder, file_name)
                 stem = file_name[:-5]
-                try:
-                    doc = read_dm_file(source, self.version)
-                    image_name = images.get(stem)
-                    image = files_dir / image_name if image_name else None
-                    item = item_from_v2(doc, name=stem, split=split, image=image, source=source, report=self.report)
-                    if image is None:
-                        item.looked_in = (str(files_dir / f'{stem}.*'),)
-                except DatasetFormatError as error:
-                    if 'use dm_v' in error.reason:
-                        raise
-                    self.problem(error, item=stem)
+                image_name = images.get(stem)
+                image = files_dir / image_name if image_name else None
+                listed = Item(stem, split, image, source=os.path.join(json_folder, file_name))
+                if image is None:
+                    listed.looked_in = (str(files_dir / f'{stem}.*'),)
+                if self.defer:
+                    listed.deferred = listed.source
+                    yield listed
                     continue
-                yield item
+                item = self._load(listed)
+                if item is not None:
+                    yield item
+
+    def complete(self, item: Item) -> Item | None:
+        return self._load(item)
+
+    def _load(self, listed: Item) -> Item | None:
+        try:
+            doc = read_dm_file(listed.source, self.version)
+            item = item_from_v2(
+                doc, name=listed.name, split=listed.split, image=listed.image, source=listed.source, report=self.report
+            )
+        except DatasetFormatError as error:
+            if 'use dm_v' in error.reason:
+                raise
+            self.problem(error, item=listed.name)
+            return None
+        item.looked_in = listed.looked_in
+        return item
 
 
 class DMWriter(Writer):
@@ -453,6 +468,7 @@ class DMWriter(Writer):
     holds = frozenset(
         {'bbox', 'rotated_bbox', 'polygon', 'polyline', 'keypoints', 'point', 'mask', 'tag', 'attributes', 'splits'}
     )
+    per_image = True
 
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
@@ -474,7 +490,7 @@ class DMWriter(Writer):
         if self.version == 'v1':
             doc = convert_v2_to_v1(doc)
         (json_dir / f'{item.name}.json').write_bytes(dumps(doc, indent=True))
-        place_image(item.image, files_dir / f'{item.name}{item.image.suffix}', self.images)
+        place_image(item.image, files_dir / item.output_file_name, self.images)
         for ann in item.annotations:
             self.counted(item.split, KIND_NAMES[type(ann)])
             if not isinstance(ann, (Other, Tag)):

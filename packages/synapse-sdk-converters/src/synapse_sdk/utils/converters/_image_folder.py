@@ -100,7 +100,7 @@ class ImageFolderWriter(Writer):
         self.classes.id(tag.label)
         self._tag_classes.add(tag.label)
         if self.images != 'none':
-            place_image(item.image, folder / f'{item.name}{item.image.suffix}', self.images)
+            place_image(item.image, folder / item.output_file_name, self.images)
         self.counted(item.split, 'tag')
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)

@@ -210,7 +210,7 @@ class LabelStudioWriter(Writer):
         if not self.ensure_size(item):
             return
         assert item.width and item.height
-        file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
+        file_name = item.output_file_name
         relative = f'{item.split}/{file_name}' if item.split else file_name
         results: list[dict[str, Any]] = []
         for index, ann in enumerate(item.annotations):

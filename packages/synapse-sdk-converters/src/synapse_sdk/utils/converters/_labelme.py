@@ -180,7 +180,7 @@ class LabelMeWriter(Writer):
         if item.split not in self._made:
             folder.mkdir(parents=True, exist_ok=True)
             self._made.add(item.split)
-        file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
+        file_name = item.output_file_name
         shapes: list[dict[str, Any]] = []
         flags: dict[str, bool] = {}
         split = item.split

@@ -79,6 +79,9 @@ class Keypoints:
     attrs: dict[str, Any] = field(default_factory=dict)
     id: str | None = None
     box_id: str | None = None
+    #: Edges between keypoints, as 0-based index pairs into ``points`` (COCO's category ``skeleton``,
+    #: 1-based there). One tuple per category, shared by its annotations; ``()`` when the source has none.
+    skeleton: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(slots=True)
@@ -151,6 +154,8 @@ class Item:
     #: Class names the source declares for this image, in its order (a DM file's ``classification``
     #: lists); writers register them before the annotations, so class ids follow the source's order.
     categories: tuple[str, ...] = ()
+    #: What a reader left for :meth:`Reader.complete` (``workers=N``); ``None`` once complete.
+    deferred: Any = None
 
     @property
     def file_name(self) -> str:
@@ -160,3 +165,8 @@ class Item:
         if self.image is not None:
             return self.image.name
         return self.name + '.jpg'
+
+    @property
+    def output_file_name(self) -> str:
+        """What every writer names the image: the item's name with its image's extension."""
+        return f'{self.name}{self.image.suffix}' if self.image is not None else self.file_name

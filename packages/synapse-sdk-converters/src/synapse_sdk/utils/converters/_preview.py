@@ -1,5 +1,5 @@
 """Pictures of annotations people can read: small images upscaled, labels on a background, named
-keypoints, and one contact sheet of several images.
+keypoints joined by their skeleton, and one contact sheet of several images.
 
 A preview of 8x6 px sample images drawn at their native size, with bare text labels, shows
 nothing; these rules make the same data legible whatever the image size.
@@ -100,6 +100,13 @@ def _draw(draw: Any, ann: Any, scale: float, width: int, size: int) -> None:
         label(draw, points[0], name, tint, size)
     if isinstance(ann, Keypoints):
         radius = max(3, line + 1)
+        for a, b in ann.skeleton:  # under the points; an edge needs both ends visible
+            if a < len(ann.points) and b < len(ann.points) and ann.points[a].v > 0 and ann.points[b].v > 0:
+                ends = [
+                    (ann.points[a].x * scale, ann.points[a].y * scale),
+                    (ann.points[b].x * scale, ann.points[b].y * scale),
+                ]
+                draw.line(ends, fill=tint, width=line)
         for p in ann.points:
             if p.v > 0:
                 cx, cy = p.x * scale, p.y * scale

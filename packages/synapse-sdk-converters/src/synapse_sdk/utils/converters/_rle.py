@@ -1,10 +1,12 @@
-"""COCO run-length masks <-> DM pixel indices, in pure Python.
+"""Run-length masks <-> DM pixel indices, in pure Python: COCO's RLE, and the run loop CVAT's shares.
 
 COCO RLE runs go down columns (column-major, alternating background and foreground, starting with
 background); DM ``segmentation`` lists row-major pixel indices ``y * width + x``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 
 def decode_counts(text: str) -> list[int]:
@@ -51,26 +53,34 @@ def counts_to_pixels(counts: list[int], height: int, width: int) -> list[int]:
     return pixels
 
 
+def run_lengths(indices: Iterable[int], total: int) -> list[int]:
+    """Alternating run lengths over positions ``0..total-1``: absent, present, absent, ...
+
+    ``indices`` are the present positions, sorted and unique. The list starts with an absent run and
+    ends with one (either may be 0), as CVAT's mask RLE writes it; COCO drops a trailing 0.
+    """
+    counts: list[int] = []
+    start: int | None = None
+    end = 0  # one past the last present position seen
+    for index in indices:
+        if start is None or index != end:
+            if start is not None:
+                counts.append(end - start)
+            counts.append(index - end)
+            start = index
+        end = index + 1
+    if start is not None:
+        counts.append(end - start)
+    counts.append(total - end)
+    return counts
+
+
 def pixels_to_counts(pixels: list[int], height: int, width: int) -> list[int]:
     """Uncompressed COCO RLE counts (column-major) for row-major pixel indices."""
     column_major = sorted({(p % width) * height + p // width for p in pixels if 0 <= p < height * width})
-    counts: list[int] = []
-    position = 0
-    run_start = None
-    previous = -2
-    for index in column_major:
-        if index != previous + 1:
-            if run_start is not None:
-                counts.append(previous + 1 - run_start)
-                position = previous + 1
-            counts.append(index - position)
-            run_start = index
-        previous = index
-    if run_start is not None:
-        counts.append(previous + 1 - run_start)
-        position = previous + 1
-    if position < height * width or not counts:
-        counts.append(height * width - position)
+    counts = run_lengths(column_major, height * width)
+    if len(counts) > 1 and counts[-1] == 0:
+        counts.pop()
     return counts
 
 

@@ -235,6 +235,7 @@ def _int(text: str | None) -> int:
 
 class VOCWriter(Writer):
     holds = frozenset({'bbox', 'attributes', 'splits'})
+    per_image = True
 
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
@@ -248,8 +249,10 @@ class VOCWriter(Writer):
         self._heads: dict[str, str] = {}
         self._names: set[str] = set()
         self._annotations = str(self.annotations)
+        #: a worker's ``ImageSets`` lines of the batch it writes (the main process writes the files)
+        self._listed: dict[str, list[str]] | None = None
 
-    def write(self, item: Item) -> None:
+    def prepare(self, item: Item) -> None:
         if item.name in self._names:  # VOC keeps every split in one folder: both kept, this one renamed
             renamed = f'{item.split}_{item.name}' if item.split else f'{item.name}_2'
             count = 2
@@ -262,12 +265,34 @@ class VOCWriter(Writer):
                 file=str(item.image) if item.image else item.source or None,
             )
             item.name = renamed
+        self._names.add(item.name)
+
+    def adopt(self, state: dict[str, Any]) -> None:
+        if self._listed is None:
+            self._listed = {}
+
+    def delta(self) -> dict[str, Any]:
+        listed, self._listed = self._listed or {}, {}
+        return {'listed': listed}
+
+    def merge(self, delta: dict[str, Any]) -> None:
+        for split, names in delta['listed'].items():
+            self._list(split).write(''.join(f'{name}\n' for name in names))
+
+    def _list(self, split: str) -> IO[str]:
+        handle = self._lists.get(split)
+        if handle is None:
+            handle = self._lists[split] = open(
+                self.sets / f'{_SPLIT_FILES.get(split, split)}.txt', 'w', encoding='utf-8'
+            )
+        return handle
+
+    def write(self, item: Item) -> None:
         if not self.ensure_size(item):
             return
-        self._names.add(item.name)
         assert item.width and item.height
         width, height = item.width, item.height
-        file_name = f'{item.name}{item.image.suffix}' if item.image else item.file_name
+        file_name = item.output_file_name
         parts = [
             '<annotation>\n\t<folder>JPEGImages</folder>\n'
             f'\t<filename>{escape(file_name)}</filename>\n'
@@ -297,12 +322,10 @@ class VOCWriter(Writer):
             handle.write(''.join(parts).encode())
         if item.image is not None and self.images != 'none':
             place_image(item.image, self.image_dir / file_name, self.images)
-        handle_list = self._lists.get(item.split)
-        if handle_list is None:
-            handle_list = self._lists[item.split] = open(
-                self.sets / f'{_SPLIT_FILES.get(item.split, item.split)}.txt', 'w', encoding='utf-8'
-            )
-        handle_list.write(item.name + '\n')
+        if self._listed is not None:
+            self._listed.setdefault(item.split, []).append(item.name)
+        else:
+            self._list(item.split).write(item.name + '\n')
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 

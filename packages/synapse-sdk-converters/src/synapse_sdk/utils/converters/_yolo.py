@@ -312,6 +312,7 @@ class YOLOWriter(Writer):
     """
 
     holds = frozenset({'bbox', 'polygon', 'keypoints', 'splits'})
+    per_image = True
 
     def __init__(self, out: Path, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
@@ -331,6 +332,33 @@ class YOLOWriter(Writer):
         #: disk (``path NUL item NUL source NUL row NUL row ...`` lines): rewritten if a polygon comes
         self.spool: IO[str] | None = None
         self._corners: list[str] = []
+
+    def shared(self) -> dict[str, Any]:
+        return {'task': self.task, 'kpt_shape': self.kpt_shape}
+
+    def adopt(self, state: dict[str, Any]) -> None:
+        self.task, self.kpt_shape = state['task'], state['kpt_shape']
+
+    def delta(self) -> dict[str, Any]:
+        spooled = ''
+        if self.spool is not None:
+            self.spool.seek(0)
+            spooled = self.spool.read()
+            self.spool.seek(0)
+            self.spool.truncate()
+        delta = {'made': set(self._made), 'kpt_names': dict(self.kpt_names), 'spool': spooled}
+        self.kpt_names.clear()
+        return delta
+
+    def merge(self, delta: dict[str, Any]) -> None:
+        self._made |= delta['made']
+        for cid, names in delta['kpt_names'].items():
+            self.kpt_names.setdefault(cid, names)
+        if delta['spool']:
+            if self.spool is None:
+                self.spool = tempfile.TemporaryFile('w+', encoding='utf-8', newline='\n')
+            self.spool.seek(0, os.SEEK_END)
+            self.spool.write(delta['spool'])
 
     def write(self, item: Item) -> None:
         if not self.ensure_size(item):
@@ -356,7 +384,7 @@ class YOLOWriter(Writer):
                 self.spool = tempfile.TemporaryFile('w+', encoding='utf-8', newline='\n')
             self.spool.write('\0'.join((label_path, item.name, item.source, *self._corners)) + '\n')
         if self.images != 'none' and item.image is not None:
-            place_image(item.image, images_dir / f'{item.name}{item.image.suffix}', self.images)
+            place_image(item.image, images_dir / item.output_file_name, self.images)
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 

@@ -192,14 +192,10 @@ class AsyncAgentClient:
                     raise ClientError(f'WebSocket error while tailing job {job_id}: {ws.exception()}', status=502)
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     continue
-                kind, text, status = _decode_message(msg.data)
-                if kind == 'complete':
+                complete, text = _interpret(msg.data, tracker)
+                if complete:
                     return
-                if kind == 'error':
-                    raise ClientError(text, status=status)
-                if kind == 'heartbeat':
-                    continue
-                if tracker.admit(text):
+                if text is not None:
                     yield text
 
     async def stream_tail_job_logs(self, job_id: str, timeout: float | None = None) -> AsyncIterator[str]:
@@ -217,16 +213,10 @@ class AsyncAgentClient:
                     raw = await response.content.readline()
                     if not raw:
                         break
-                    line = raw.decode('utf-8', 'replace').rstrip('\n')
-                    kind, text, status = _decode_message(line)
-                    if kind == 'complete':
-                        complete = True
+                    complete, text = _interpret(raw.decode('utf-8', 'replace').rstrip('\n'), tracker)
+                    if complete:
                         break
-                    if kind == 'error':
-                        raise ClientError(text, status=status)
-                    if kind == 'heartbeat':
-                        continue
-                    if tracker.admit(text):
+                    if text is not None:
                         yield text
                 if not complete:
                     raise ClientError(
@@ -236,6 +226,21 @@ class AsyncAgentClient:
             raise ClientError(f'agent at {self.base_url} is unreachable: {error}', status=503) from None
         except asyncio.TimeoutError:
             raise ClientError(f'no log output from job {job_id} for {timeout:g}s', status=504) from None
+
+
+def _interpret(data: str, tracker: LimitTracker) -> tuple[bool, str | None]:
+    """``(complete, line to yield)`` for one framed message, whichever transport carried it.
+
+    An ``error`` raises :class:`ClientError`; a heartbeat, or a line past the tail limits, yields nothing.
+    """
+    kind, text, status = _decode_message(data)
+    if kind == 'complete':
+        return True, None
+    if kind == 'error':
+        raise ClientError(text, status=status)
+    if kind == 'heartbeat' or not tracker.admit(text):
+        return False, None
+    return False, text
 
 
 def _decode_message(data: str) -> tuple[str, str, int]:

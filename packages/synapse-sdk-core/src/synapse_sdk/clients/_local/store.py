@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 from synapse_sdk.core._atomic import atomic_copy
 from synapse_sdk.core._lazy import import_optional
 from synapse_sdk.core._private import PRIVATE_FILE, private_dir
-from synapse_sdk.core.errors import ConfigError, MissingDependencyError, NotFoundError
+from synapse_sdk.core.errors import ConfigError, MissingDependencyError, MissingFileError
 
 
 @runtime_checkable
@@ -72,7 +72,7 @@ class LocalFileStore:
     def download(self, key: str, destination: Path) -> Path:
         source = self.path(key)
         if not source.is_file():
-            raise NotFoundError(f'no file {key!r} in {self.root}', details={'key': key})
+            raise MissingFileError(f'no file {key!r} in {self.root}', details={'key': key})
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
         return destination

@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from synapse_sdk.utils.storage._api import get_path_file_count, get_path_total_size, get_pathlib, get_storage
-from synapse_sdk.utils.storage._protocol import StorageProtocol
+from synapse_sdk.utils.storage._protocol import ListEntry, StorageProtocol
 from synapse_sdk.utils.storage._registry import get_provider_class, get_registered_providers, register_provider
 from synapse_sdk.utils.storage.errors import (
     HostKeyVerificationError,
@@ -20,6 +20,7 @@ from synapse_sdk.utils.storage.errors import (
     StorageError,
     StorageNotFoundError,
     StoragePermissionError,
+    StorageProviderError,
     StorageProviderNotFoundError,
     StorageUploadError,
 )
@@ -58,8 +59,9 @@ __all__ = [
     'FsspecStorage',
     'GCSStorage',
     'HTTPStorage',
-    'HostKeyVerificationError',
+    'ListEntry',
     'LocalStorage',
+    'HostKeyVerificationError',
     'PathEscapeError',
     'S3Storage',
     'SFTPStorage',
@@ -69,6 +71,7 @@ __all__ = [
     'StorageNotFoundError',
     'StoragePermissionError',
     'StorageProtocol',
+    'StorageProviderError',
     'StorageProviderNotFoundError',
     'StorageUploadError',
     'get_path_file_count',

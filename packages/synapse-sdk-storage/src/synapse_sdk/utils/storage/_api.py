@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from synapse_sdk.utils.storage._keys import KeyLike
-from synapse_sdk.utils.storage._protocol import StorageProtocol
+from synapse_sdk.utils.storage._protocol import StorageProtocol, conformance_problems
 from synapse_sdk.utils.storage._registry import get_provider_class
-from synapse_sdk.utils.storage.errors import StorageConfigError
+from synapse_sdk.utils.storage.errors import StorageConfigError, StorageProviderError
+
+if TYPE_CHECKING:
+    from synapse_sdk.utils.storage._protocol import PathArg, StoragePath
 
 _DICT_FORM = (
     "get_storage({'provider': 's3', 'configuration': {'bucket_name': 'my-bucket', "
@@ -35,8 +37,21 @@ def _as_dict(config: Any) -> dict[str, Any]:
     return dict(config)
 
 
-def get_storage(config: Mapping[str, Any] | Any) -> Any:
-    """A provider object from ``{'provider': name, 'configuration': {...}}``."""
+def get_storage(config: Mapping[str, Any] | Any) -> StorageProtocol:
+    """A provider object from ``{'provider': name, 'configuration': {...}}``.
+
+    Args:
+        config: ``{'provider': name, 'configuration': {...}}`` (or a pydantic model of that shape).
+
+    Returns:
+        The provider, a :class:`StorageProtocol`, whichever provider it is.
+
+    Raises:
+        StorageConfigError: the configuration is malformed, or has a key the provider does not take.
+        StorageProviderNotFoundError: no provider is registered under that name.
+        StorageProviderError: a registered third-party provider does not implement ``StorageProtocol``.
+        MissingDependencyError: the provider's library is not installed (the message has the command).
+    """
     data = _as_dict(config)
     provider = data.get('provider')
     provider = getattr(provider, 'value', provider)  # enum members of the backend model
@@ -57,25 +72,36 @@ def get_storage(config: Mapping[str, Any] | Any) -> Any:
             details={'provider': provider},
         )
     cls = get_provider_class(provider)
-    return cls(dict(configuration))
+    storage = cls(dict(configuration))
+    problems = list(conformance_problems(type(storage)))
+    if not hasattr(storage, 'provider'):
+        problems.append('provider (its registered name) is missing')
+    if problems or not isinstance(storage, StorageProtocol):
+        name = f'{type(storage).__module__}.{type(storage).__qualname__}'
+        raise StorageProviderError(
+            f'storage provider {provider!r} ({name}) does not implement StorageProtocol: {"; ".join(problems)}. '
+            'Subclass synapse_sdk.utils.storage.FsspecStorage, or add the missing members',
+            details={'provider': provider, 'class': name, 'problems': problems},
+        )
+    return storage
 
 
-def get_pathlib(config: Mapping[str, Any] | Any, path: KeyLike = '') -> Any:
+def get_pathlib(config: Mapping[str, Any] | Any, path: PathArg = '') -> StoragePath:
     """A pathlib-like object for ``path`` under the storage's root (``Path`` for local, else ``UPath``)."""
     return _storage(config).get_pathlib(path)
 
 
-def get_path_file_count(config: Mapping[str, Any] | Any, path: KeyLike = '') -> int:
+def get_path_file_count(config: Mapping[str, Any] | Any, path: PathArg = '') -> int:
     """Files (not folders) under ``path``, recursively, from one listing."""
-    return int(_storage(config).get_path_file_count(path))
+    return _storage(config).get_path_file_count(path)
 
 
-def get_path_total_size(config: Mapping[str, Any] | Any, path: KeyLike = '') -> int:
+def get_path_total_size(config: Mapping[str, Any] | Any, path: PathArg = '') -> int:
     """Total bytes of the files under ``path``, recursively, from one listing."""
-    return int(_storage(config).get_path_total_size(path))
+    return _storage(config).get_path_total_size(path)
 
 
-def _storage(config: Any) -> Any:
+def _storage(config: Any) -> StorageProtocol:
     """Accept a config dict or an already-built storage."""
     if isinstance(config, StorageProtocol) and not isinstance(config, Mapping):
         return config

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError, model_validator
 from synapse_sdk.core._atomic import clean_stale, is_temp_name, temp_path
 from synapse_sdk.core._suggest import unknown_names_message
 from synapse_sdk.utils.storage._keys import KeyLike, join_root, normalise_key
+from synapse_sdk.utils.storage._protocol import Key, ListEntry, Local, Progress
 from synapse_sdk.utils.storage._secrets import redact_config, scrub, secret_variants
 from synapse_sdk.utils.storage.errors import (
     StorageConfigError,
@@ -39,13 +40,12 @@ from synapse_sdk.utils.storage.errors import (
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
+    from synapse_sdk.utils.storage._protocol import PathArg, StoragePath
+
 logger = logging.getLogger('synapse_sdk.storage')
 
 T = TypeVar('T')
 ConfigT = TypeVar('ConfigT', bound=BaseModel)
-Progress = Callable[[int, int], None]
-"""``progress(done, total)``: files finished so far out of the batch."""
-
 _CHUNK = 1024 * 1024
 
 
@@ -167,12 +167,16 @@ class FsspecStorage:
         """Backend path of ``key`` under the root; refuses keys that escape it."""
         return join_root(self._root(), normalise_key(key, allow_root=allow_root))
 
-    def _key_of(self, key: KeyLike | Any) -> str:
+    def _key_of(self, key: PathArg) -> str:
         """Accept keys and path objects returned by :meth:`get_pathlib`."""
-        protocol = getattr(key, 'protocol', None)
-        if protocol is not None and hasattr(key, 'path'):
+        if isinstance(key, (str, os.PathLike)):
+            return normalise_key(key)
+        if getattr(key, 'protocol', None) is not None and hasattr(key, 'path'):  # a UPath
             return self._relative(str(key.path))
-        return normalise_key(key)
+        raise StorageError(
+            f'a storage key is a str, a path or a get_pathlib() object, not {type(key).__name__}',
+            details={'provider': self.provider},
+        )
 
     def _relative(self, backend_path: str) -> str:
         root = self._root().rstrip('/')
@@ -256,7 +260,7 @@ class FsspecStorage:
 
     def upload_many(
         self,
-        items: Mapping[str | os.PathLike[str], KeyLike] | Iterable[tuple[str | os.PathLike[str], KeyLike]],
+        items: Mapping[Local, Key] | Iterable[tuple[Local, Key]],
         *,
         progress: Progress | None = None,
         max_concurrency: int | None = None,
@@ -297,7 +301,7 @@ class FsspecStorage:
 
     def download_many(
         self,
-        items: Mapping[KeyLike, str | os.PathLike[str]] | Iterable[tuple[KeyLike, str | os.PathLike[str]]],
+        items: Mapping[Key, Local] | Iterable[tuple[Key, Local]],
         *,
         progress: Progress | None = None,
         max_concurrency: int | None = None,
@@ -312,7 +316,7 @@ class FsspecStorage:
             max_concurrency or self.options.max_concurrency,
         )
 
-    def exists(self, key: KeyLike) -> bool:
+    def exists(self, key: PathArg) -> bool:
         """Whether ``key`` is a file or a non-empty folder; always asks the backend (no stale cache)."""
         norm = self._key_of(key)
         path = self.path(norm)
@@ -322,7 +326,7 @@ class FsspecStorage:
         self.fs.invalidate_cache(path)
         return bool(self.fs.exists(path))
 
-    def delete(self, key: KeyLike, *, recursive: bool = False, missing_ok: bool = True) -> None:
+    def delete(self, key: PathArg, *, recursive: bool = False, missing_ok: bool = True) -> None:
         """Delete the file ``key`` (with ``recursive=True``, everything under the folder ``key``)."""
         norm = self._key_of(key)
         if not norm and not recursive:
@@ -348,18 +352,18 @@ class FsspecStorage:
         self.fs.invalidate_cache(path)
         self.fs.rm(path, recursive=recursive)
 
-    def list(self, prefix: KeyLike = '', *, recursive: bool = False) -> builtins.list[str]:
+    def list(self, prefix: PathArg = '', *, recursive: bool = False) -> builtins.list[str]:
         """Keys under the folder ``prefix`` (files and, unless recursive, sub-folders ending in ``/``)."""
         return [entry['key'] for entry in self.list_details(prefix, recursive=recursive)]
 
-    def list_details(self, prefix: KeyLike = '', *, recursive: bool = False) -> builtins.list[dict[str, Any]]:
+    def list_details(self, prefix: PathArg = '', *, recursive: bool = False) -> builtins.list[ListEntry]:
         """Like :meth:`list` with ``{'key', 'size', 'type'}`` for each entry, sorted by key."""
         norm = self._key_of(prefix)
         path = self.path(norm)
         entries = self._call('list', norm, lambda: self._listing(path, recursive))
         return sorted(entries, key=lambda e: e['key'])
 
-    def _listing(self, path: str, recursive: bool) -> builtins.list[dict[str, Any]]:
+    def _listing(self, path: str, recursive: bool) -> builtins.list[ListEntry]:
         self.fs.invalidate_cache(path)
         try:
             if recursive:
@@ -369,7 +373,7 @@ class FsspecStorage:
                 raw = self.fs.ls(path, detail=True)
         except FileNotFoundError:
             return []
-        entries = []
+        entries: builtins.list[ListEntry] = []
         listed = self._relative(path)
         for info in raw:
             key = self._relative(self._name_of(info))
@@ -378,7 +382,7 @@ class FsspecStorage:
             kind = info.get('type', 'file')
             if kind == 'directory':
                 key += '/'
-            entries.append({'key': key, 'size': int(info.get('size') or 0), 'type': kind})
+            entries.append(ListEntry(key=key, size=int(info.get('size') or 0), type=str(kind)))
         return [e for e in entries if e['key'] not in ('', '/')]
 
     def _name_of(self, info: Mapping[str, Any]) -> str:
@@ -424,7 +428,7 @@ class FsspecStorage:
         self.fs.invalidate_cache(path)
         return self.fs.info(path)  # type: ignore[no-any-return]
 
-    def get_pathlib(self, path: KeyLike = '') -> Any:
+    def get_pathlib(self, path: PathArg = '') -> StoragePath:
         """A pathlib-like object (``UPath``; ``pathlib.Path`` for local) for ``path`` under the root.
 
         Its ``storage_options`` hold no credentials: the filesystem is attached directly.
@@ -436,7 +440,7 @@ class FsspecStorage:
         upath._fs_cached = self.fs
         return upath
 
-    def stats(self, path: KeyLike = '') -> tuple[int, int]:
+    def stats(self, path: PathArg = '') -> tuple[int, int]:
         """``(file count, total bytes)`` under ``path`` from one recursive listing (files only)."""
         norm = self._key_of(path)
         backend = self.path(norm)
@@ -451,11 +455,11 @@ class FsspecStorage:
         files = [info for info in found.values() if info.get('type', 'file') == 'file']
         return len(files), sum(int(info.get('size') or 0) for info in files)
 
-    def get_path_file_count(self, path: KeyLike = '') -> int:
+    def get_path_file_count(self, path: PathArg = '') -> int:
         """Number of files (not folders) under ``path``, recursively."""
         return self.stats(path)[0]
 
-    def get_path_total_size(self, path: KeyLike = '') -> int:
+    def get_path_total_size(self, path: PathArg = '') -> int:
         """Total bytes of the files under ``path``, recursively."""
         return self.stats(path)[1]
 
@@ -506,16 +510,15 @@ class FsspecStorage:
                     progress(done, total)
         if failures:
             first = '; '.join(str(error) for _, error in failures[:3])
-            raise (
-                StorageUploadError(
-                    f'{len(failures)} of {total} {operation}s failed: {first}',
-                    details={'provider': self.provider, 'failed': [str(pair[1]) for pair, _ in failures]},
-                )
-                if operation == 'upload'
-                else StorageError(
-                    f'{len(failures)} of {total} {operation}s failed: {first}',
-                    details={'provider': self.provider, 'failed': [str(pair[0]) for pair, _ in failures]},
-                )
+            kinds = {type(error) for _, error in failures}
+            # The batch fails as each of its parts did (a missing key is StorageNotFoundError, as in download()).
+            cls: type[StorageError] = (
+                StorageUploadError if operation == 'upload' else kinds.pop() if len(kinds) == 1 else StorageError
+            )
+            side = 1 if operation == 'upload' else 0
+            raise cls(
+                f'{len(failures)} of {total} {operation}s failed: {first}',
+                details={'provider': self.provider, 'failed': [str(pair[side]) for pair, _ in failures]},
             )
         return results  # type: ignore[return-value]
 

@@ -1,7 +1,8 @@
 """Provider names and aliases -> lazily imported classes; third parties via entry points.
 
 A third-party distribution registers ``[project.entry-points."synapse_sdk.storage"]``
-``myfs = "my_pkg.storage:MyStorage"``; the class takes the configuration dict.
+``myfs = "my_pkg.storage:MyStorage"``; the class takes the configuration dict and must implement
+:class:`~synapse_sdk.utils.storage.StorageProtocol` (``get_storage`` refuses one that does not).
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ REQUIRED_MODULES = {'s3': 's3fs', 'gcs': 'gcsfs', 'sftp': 'sshfs', 'http': 'aioh
 
 
 def register_provider(name: str, target: Any, *, aliases: tuple[str, ...] = (), clobber: bool = False) -> None:
-    """Add a provider: ``target`` is a class or ``"module:Class"`` taking the configuration dict."""
+    """Add a provider: ``target`` is a class or ``"module:Class"`` taking the configuration dict.
+
+    The class must implement :class:`~synapse_sdk.utils.storage.StorageProtocol` (subclassing
+    ``FsspecStorage`` does); ``get_storage`` raises ``StorageProviderError`` naming what is missing.
+    """
     PROVIDERS.register(name, target, aliases=aliases, clobber=clobber)
 
 

@@ -6,7 +6,7 @@ from a backend goes through :func:`synapse_sdk.utils.storage._secrets.scrub` fir
 
 from __future__ import annotations
 
-from synapse_sdk.core.errors import ConfigError, NotFoundError, SynapseError
+from synapse_sdk.core.errors import ConfigError, MissingFileError, NotFoundError, SynapseError
 
 
 class StorageError(SynapseError, OSError):
@@ -21,8 +21,15 @@ class StorageProviderNotFoundError(StorageError, NotFoundError):
     """No provider is registered under the requested name."""
 
 
-class StorageNotFoundError(StorageError, FileNotFoundError):
-    """A key (or a local source file) does not exist."""
+class StorageProviderError(StorageError, TypeError):
+    """A registered provider does not implement ``StorageProtocol``: subclass ``FsspecStorage`` or add the members."""
+
+
+class StorageNotFoundError(StorageError, MissingFileError):
+    """A key (or a local source file) does not exist: the same type from every method on every provider.
+
+    Also the SDK's ``MissingFileError``, so ``except FileNotFoundError`` and ``except NotFoundError`` catch it.
+    """
 
 
 class StoragePermissionError(StorageError, PermissionError):

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from synapse_sdk.utils.storage._base import Progress
+from synapse_sdk.utils.storage._protocol import Progress
 from synapse_sdk.utils.storage.errors import StorageError, StorageUploadError
 
 if TYPE_CHECKING:

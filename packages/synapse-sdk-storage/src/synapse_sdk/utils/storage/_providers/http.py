@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from synapse_sdk.utils.storage._base import FsspecStorage
 from synapse_sdk.utils.storage._keys import KeyLike
+from synapse_sdk.utils.storage._protocol import ListEntry
 from synapse_sdk.utils.storage._providers._http_retry import backoff
 
 if TYPE_CHECKING:
@@ -230,7 +231,7 @@ class HTTPStorage(FsspecStorage):
                 pass
         self._request('DELETE', path)
 
-    def _listing(self, path: str, recursive: bool) -> builtins.list[dict[str, Any]]:
+    def _listing(self, path: str, recursive: bool) -> builtins.list[ListEntry]:
         entries = super()._listing(path.rstrip('/') + '/', recursive)
         files = [e for e in entries if e['type'] == 'file']
         if files:  # index pages carry no sizes: ask with concurrent HEADs

@@ -17,6 +17,8 @@ from synapse_sdk.utils.storage.errors import PathEscapeError
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
+    from synapse_sdk.utils.storage._protocol import PathArg
+
 
 class LocalConfig(BaseModel):
     model_config = {'extra': 'ignore', 'frozen': True}
@@ -67,7 +69,7 @@ class LocalStorage(FsspecStorage):
             )
         return candidate
 
-    def _key_of(self, key: Any) -> str:
+    def _key_of(self, key: PathArg) -> str:
         if isinstance(key, Path) and key.is_absolute():
             return self._relative(key.as_posix())
         return super()._key_of(key)
@@ -93,5 +95,5 @@ class LocalStorage(FsspecStorage):
         else:
             os.unlink(path)
 
-    def get_pathlib(self, path: KeyLike = '') -> Path:
+    def get_pathlib(self, path: PathArg = '') -> Path:
         return Path(self.path(self._key_of(path)))

@@ -12,8 +12,9 @@ from urllib.parse import quote
 
 from pydantic import Field, SecretStr
 
-from synapse_sdk.utils.storage._base import FsspecStorage, Progress, ProviderConfig, logger
+from synapse_sdk.utils.storage._base import FsspecStorage, ProviderConfig, logger
 from synapse_sdk.utils.storage._keys import KeyLike, normalise_key
+from synapse_sdk.utils.storage._protocol import Progress
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

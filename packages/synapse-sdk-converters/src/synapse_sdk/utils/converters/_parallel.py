@@ -1,0 +1,184 @@
+"""``workers=N``: convert into a per-image format on N processes, with the output of one process.
+
+The main process lists the items (names, renames, where each image is) and leaves the costly part
+to the workers: each completes an item (parses its annotations, :meth:`Reader.complete`) and writes
+its files with its own copy of the writer. A batch starts from the state the items before it
+decide (the class list, the YOLO task); the main process takes the batches back in item order,
+and a batch that started from a state which turned out different (another batch in flight met a
+new class first) is written again from the right one. So the files, the report and the summary
+equal a one-process run. At most ``2 * N`` batches are in flight: memory stays flat.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from synapse_sdk.utils.converters._base import ClassMap, Reader, Writer
+from synapse_sdk.utils.converters._formats import READERS, WRITERS
+from synapse_sdk.utils.converters._model import Item
+from synapse_sdk.utils.converters._report import ConversionSummary, Report, ReportEntry
+
+BATCH = 128
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How a worker makes its copies of the reader and the writer."""
+
+    source: str
+    target: str
+    root: Path
+    out: Path
+    strict: bool
+    names: list[str]
+    reader: dict[str, Any]
+    writer: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Start:
+    """The state a batch was written from."""
+
+    names: tuple[str, ...]
+    shared: dict[str, Any]
+
+
+@dataclass
+class _Batch:
+    entries: list[list[ReportEntry]]  # per item, in order
+    images: dict[str, int]
+    annotations: dict[str, dict[str, int]]
+    first_missing: Item | None
+    names: list[str]  # the class list after the batch
+    shared: dict[str, Any]  # the writer's state after the batch
+    delta: dict[str, Any]
+
+
+_copies: tuple[Reader, Writer] | None = None
+
+
+def _start(spec: Spec) -> None:
+    global _copies
+    report = Report(strict=spec.strict)
+    reader = READERS.load(spec.source)(spec.root, report=report, **spec.reader)
+    writer = WRITERS.load(spec.target)(
+        spec.out, report=report, classes=ClassMap(spec.names), summary=ConversionSummary('', spec.target), **spec.writer
+    )
+    _copies = (reader, writer)
+
+
+def _write(items: list[Item], start: _Start) -> _Batch:
+    assert _copies is not None, 'worker used before its initializer ran'
+    reader, writer = _copies
+    report, summary, classes = writer.report, writer.summary, writer.classes
+    classes.reset(start.names)
+    writer.adopt(start.shared)
+    summary.images, summary.annotations = {}, {}
+    writer.first_missing = None
+    entries = []
+    for pending in items:
+        report.entries = []
+        item = reader.complete(pending) if pending.deferred is not None else pending
+        if item is not None:
+            for name in item.categories:
+                classes.id(name)
+            report.image = str(item.image) if item.image is not None else None
+            writer.write(item)
+            report.image = None
+        entries.append(report.entries)
+    return _Batch(
+        entries,
+        summary.images,
+        summary.annotations,
+        writer.first_missing,
+        list(classes.names),
+        writer.shared(),
+        writer.delta(),
+    )
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork starts a worker in milliseconds and needs no ``if __name__ == '__main__'`` guard in the
+    # caller's script; with other threads alive (or off Linux) it is unsafe, so spawn instead
+    if sys.platform.startswith('linux') and threading.active_count() == 1:
+        return multiprocessing.get_context('fork')
+    return multiprocessing.get_context('spawn')
+
+
+def write_parallel(
+    items: Iterable[Item], writer: Writer, spec: Spec, workers: int, *, done: Callable[[int], None]
+) -> None:
+    """Write ``items`` through copies of ``writer`` on ``workers`` processes; merge into ``writer``."""
+    report, summary, classes = writer.report, writer.summary, writer.classes
+    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start, initargs=(spec,))
+    # the main process's own report entries (listing an item, renaming it) come before the
+    # worker's for that item: each batch keeps them per item, and the report takes both in turn
+    pending: deque[tuple[Future[_Batch], list[Item], _Start, list[list[ReportEntry]]]] = deque()
+
+    def state() -> _Start:
+        return _Start(tuple(classes.names), writer.shared())
+
+    def take() -> None:
+        future, batch, start, before = pending.popleft()
+        result = future.result()
+        now = state()
+        if start != now:  # written from a state an earlier batch has changed since: write it again
+            result = pool.submit(_write, batch, now).result()
+        for read, written in zip(before, result.entries, strict=True):
+            report.entries.extend(read)
+            report.entries.extend(written)
+        for split, count in result.images.items():
+            summary.images[split] = summary.images.get(split, 0) + count
+        for split, kinds in result.annotations.items():
+            for kind, count in kinds.items():
+                summary.count(split, kind, count)
+        if writer.first_missing is None:
+            writer.first_missing = result.first_missing
+        for name in result.names[len(classes.names) :]:
+            classes.id(name)
+        writer.adopt(result.shared)
+        writer.merge(result.delta)
+        done(len(batch))
+
+    def held() -> list[ReportEntry]:
+        entries = report.entries[mark:]
+        del report.entries[mark:]
+        return entries
+
+    def submit(batch: list[Item], before: list[list[ReportEntry]]) -> None:
+        start = state()
+        pending.append((pool.submit(_write, batch, start), batch, start, before))
+
+    mark = len(report.entries)
+    try:
+        batch: list[Item] = []
+        before: list[list[ReportEntry]] = []
+        first = True
+        for item in items:
+            writer.prepare(item)
+            batch.append(item)
+            before.append(held())
+            if len(batch) == BATCH:
+                submit(batch, before)
+                batch, before = [], []
+                # the first batch meets most classes: the others start from what it found
+                while pending and (first or len(pending) >= 2 * workers):
+                    take()
+                    mark = len(report.entries)
+                first = False
+        if batch:
+            submit(batch, before)
+        tail = held()  # what the reader reported after its last item
+        while pending:
+            take()
+        report.entries.extend(tail)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
