@@ -9,7 +9,7 @@ from __future__ import annotations
 import pathlib
 import sys
 
-from synapse_sdk.utils.converters.support import replace_matrix
+from synapse_sdk.utils.converters._support import replace_matrix
 
 PAGE = pathlib.Path(__file__).resolve().parents[1] / 'docs' / 'converters.md'
 

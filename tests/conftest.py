@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 
 
 def png_bytes(width: int = 8, height: int = 6) -> bytes:

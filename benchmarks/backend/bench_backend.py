@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.clients.backend import BackendClient, BackendLogSink
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._backend import BackendClient, BackendLogSink
+from synapse_sdk.clients._local import LocalBackend
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = REPO / 'tests' / 'backend' / 'platform_server.py'
@@ -79,7 +79,7 @@ def logging_rows(name: str, client: Any) -> list[tuple[str, float, float]]:
 WRITER = textwrap.dedent(
     """
     import sys
-    from synapse_sdk.clients.local import LocalBackend
+    from synapse_sdk.clients._local import LocalBackend
     backend = LocalBackend(sys.argv[1])
     for i in range(int(sys.argv[2])):
         backend.create_data_units('bench', [{'name': f'{sys.argv[3]}-{i}', 'files': {}}])

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from synapse_sdk.plugins.context import RuntimeContext
+from synapse_sdk.plugins._context import RuntimeContext
 from synapse_sdk.plugins.discovery import PluginDiscovery
 from synapse_sdk.plugins.runner import run_plugin
 

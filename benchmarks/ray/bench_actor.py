@@ -32,7 +32,7 @@ def main() -> None:
         address = head.address
     try:
         import ray
-        from synapse_sdk.ray.task import RayActorExecutor
+        from synapse_sdk.ray._task import RayActorExecutor
 
         plugin = make_plugin()
         executor = RayActorExecutor(address=address, working_dir=plugin, sinks=[], include_credentials=False)
@@ -47,7 +47,7 @@ def main() -> None:
             def run(self, numbers: list[int]) -> dict[str, int]:
                 return work(numbers)
 
-        from synapse_sdk.ray.task import actor_runtime_env
+        from synapse_sdk.ray._task import actor_runtime_env
 
         same_code = actor_runtime_env({'working_dir': str(plugin)})  # the same packaged plugin code
         bare = Bare.options(runtime_env=same_code).remote()  # type: ignore[attr-defined]

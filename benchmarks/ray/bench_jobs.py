@@ -42,7 +42,7 @@ def main() -> None:
     try:
         from ray.job_submission import JobSubmissionClient
 
-        from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
+        from synapse_sdk.ray._jobs_api import RayJobsApiExecutor
 
         plugin = make_plugin()
         peer_client = JobSubmissionClient(dashboard)

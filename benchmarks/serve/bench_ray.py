@@ -149,10 +149,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from ray import serve
-    from synapse_sdk.ray.connection import connect
-    from synapse_sdk.ray.serve.admin import ensure_serve, proxy_base_url
-    from synapse_sdk.ray.serve.executor import RayServeExecutor
-    from synapse_sdk.ray.task import actor_runtime_env
+    from synapse_sdk.ray._connection import connect
+    from synapse_sdk.ray._serve.admin import ensure_serve, proxy_base_url
+    from synapse_sdk.ray._serve.executor import RayServeExecutor
+    from synapse_sdk.ray._task import actor_runtime_env
     from synapse_sdk.ray.testing import LocalHead, free_port
 
     head = None

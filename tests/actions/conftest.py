@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
-from synapse_sdk.plugins.events import MemorySink
+from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.plugins._events import MemorySink
 from synapse_sdk.plugins.runner import run_plugin
 
 EXAMPLES = Path(__file__).resolve().parents[2] / 'examples'

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 
 pytestmark = pytest.mark.integration
 HOST = '127.0.0.1'

@@ -15,9 +15,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.backend_commands import register
-from synapse_sdk.clients.local import LocalBackend, LocalFileStore
-from synapse_sdk.plugins.upload import (
+from synapse_sdk.cli._backend_commands import register
+from synapse_sdk.clients._local import LocalBackend, LocalFileStore
+from synapse_sdk.plugins._upload import (
     BuildError,
     archive_and_upload,
     build_and_upload,

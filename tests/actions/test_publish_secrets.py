@@ -16,9 +16,9 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-from synapse_sdk.clients.local import LocalBackend
-from synapse_sdk.plugins.upload import archive_and_upload, publish_plugin
-from synapse_sdk.utils.storage.providers.local import LocalStorage
+from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.plugins._upload import archive_and_upload, publish_plugin
+from synapse_sdk.utils.storage._providers.local import LocalStorage
 
 CONFIG_WITH_ENV = """\
 name: Secret plugin
@@ -41,7 +41,7 @@ actions:
 
 
 def cli() -> typer.Typer:
-    from synapse_sdk.cli.backend_commands import register
+    from synapse_sdk.cli._backend_commands import register
 
     app, plugin = typer.Typer(), typer.Typer()
     register(None, None, plugin)
@@ -125,8 +125,8 @@ def test_publish_stores_no_config_env_secret_in_the_local_backend(secret_plugin:
 STREAMING_PROBE = """
 import json, sys, tracemalloc
 from pathlib import Path
-from synapse_sdk.clients.local import LocalBackend
-from synapse_sdk.plugins.upload import publish_plugin
+from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.plugins._upload import publish_plugin
 
 tracemalloc.start()
 publish_plugin(Path(sys.argv[1]), client=LocalBackend(Path(sys.argv[2])), use_git=False)

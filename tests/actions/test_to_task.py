@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.plugins.errors import ParamsValidationError
 
 PLUGIN = Path(__file__).resolve().parents[2] / 'examples' / 'to_task_plugin'

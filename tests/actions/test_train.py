@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.plugins.actions.train import BaseTrainAction
+from synapse_sdk.plugins._events import MemorySink
+from synapse_sdk.plugins.actions._train import BaseTrainAction
 from synapse_sdk.plugins.errors import ExecutionError
-from synapse_sdk.plugins.events import MemorySink
 from synapse_sdk.plugins.executors.local import LocalExecutor
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.backend import BackendClient
-from synapse_sdk.clients.factory import default_client
-from synapse_sdk.clients.protocol import BackendProtocol
+from synapse_sdk.clients._backend import BackendClient
+from synapse_sdk.clients._factory import default_client
+from synapse_sdk.clients._protocol import BackendProtocol
 from synapse_sdk.core.errors import ClientError
 
 pytestmark = pytest.mark.integration

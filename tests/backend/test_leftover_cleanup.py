@@ -9,11 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-from synapse_sdk.core.atomic import TEMP_PREFIX
+from synapse_sdk.core._atomic import TEMP_PREFIX
 
 CREATE_MODEL = """
 import sys
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 LocalBackend(sys.argv[1]).create_model(sys.argv[2], name='m')
 """
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.clients.factory import default_client
-from synapse_sdk.clients.local import LocalBackend
-from synapse_sdk.clients.protocol import BackendProtocol
+from synapse_sdk.clients._factory import default_client
+from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.clients._protocol import BackendProtocol
 from synapse_sdk.core.errors import ConfigError, NotFoundError
 
 
@@ -122,7 +122,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from synapse_sdk.clients.local import LocalBackend
+    from synapse_sdk.clients._local import LocalBackend
 
     home, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     backend = LocalBackend(home)

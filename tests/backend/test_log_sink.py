@@ -3,8 +3,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from synapse_sdk.clients.backend import BackendLogSink
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._backend import BackendLogSink
+from synapse_sdk.clients._local import LocalBackend
 
 
 class Event:

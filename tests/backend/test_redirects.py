@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.backend import BackendClient
-from synapse_sdk.clients.backend.http import origin_of
+from synapse_sdk.clients._backend import BackendClient
+from synapse_sdk.clients._backend.http import origin_of
 from synapse_sdk.core.errors import ClientError
 
 pytestmark = pytest.mark.integration

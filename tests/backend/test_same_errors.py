@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.clients.backend.client import BackendClient
-from synapse_sdk.clients.local.backend import LocalBackend
+from synapse_sdk.clients._backend.client import BackendClient
+from synapse_sdk.clients._local.backend import LocalBackend
 from synapse_sdk.core.errors import MissingFileError, NotFoundError
 
 
@@ -30,7 +30,7 @@ def test_create_model_with_a_missing_file(kind: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize('kind', ['folder', 'provider'])
 def test_file_store_download_of_a_missing_key(kind: str, tmp_path: Path) -> None:
-    from synapse_sdk.clients.local.store import LocalFileStore, ProviderStore
+    from synapse_sdk.clients._local.store import LocalFileStore, ProviderStore
     from synapse_sdk.utils.storage import get_storage
 
     root = tmp_path / 'store'

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
-from synapse_sdk.clients.local.store import resolve_storage
-from synapse_sdk.plugins.actions.datasets import resolve_storage as plugins_resolve_storage
+from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.clients._local.store import resolve_storage
+from synapse_sdk.plugins.actions._datasets import resolve_storage as plugins_resolve_storage
 from synapse_sdk.utils.storage.errors import StorageConfigError
 
 

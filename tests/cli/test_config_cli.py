@@ -52,7 +52,7 @@ def test_a_password_in_the_host_url_is_never_printed(tmp_path: Path) -> None:
     assert 'https://deploy:***@api.example.com' in shown.stdout and 'https://deploy:***@' in env_shown.stdout
     for output in (done.stdout, done.stderr, shown.stdout, shown.stderr, env_shown.stdout, env_shown.stderr):
         assert 'hunter2-host-pw' not in output and TOKEN not in output
-    from synapse_sdk.core.credentials import load_credentials
+    from synapse_sdk.core._credentials import load_credentials
 
     creds = load_credentials(path=tmp_path / 'config.json', environ={})
     assert creds.host == host  # still usable as given

@@ -19,7 +19,7 @@ class Absent(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(f'No module named {name!r}', name=name)
         return None
 sys.meta_path.insert(0, Absent())
-from synapse_sdk.cli.main import main
+from synapse_sdk.cli._main import main
 sys.argv[0] = 'synapse'
 main()
 """

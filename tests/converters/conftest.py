@@ -159,9 +159,9 @@ Shape = tuple[Any, ...]
 
 def dm_shapes(root: Path, version: str = 'v2') -> dict[str, list[Shape]]:
     """Every annotation of a DM dataset as comparable tuples, per ``split/stem``."""
-    from synapse_sdk.utils.converters.dm_io import DMReader
-    from synapse_sdk.utils.converters.model import Box, Keypoints, Mask, Polygon, Tag
-    from synapse_sdk.utils.converters.report import Report
+    from synapse_sdk.utils.converters._dm_io import DMReader
+    from synapse_sdk.utils.converters._model import Box, Keypoints, Mask, Polygon, Tag
+    from synapse_sdk.utils.converters._report import Report
 
     categorized = not (root / 'json').is_dir()
     reader = DMReader(root, is_categorized=categorized, report=Report(strict=True), dm_version=version)

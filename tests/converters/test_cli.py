@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.main import app
+from synapse_sdk.cli._main import app
 
 runner = CliRunner()
 

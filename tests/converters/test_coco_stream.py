@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.utils.converters import coco_stream, get_converter
-from synapse_sdk.utils.converters.coco import COCOReader
+from synapse_sdk.utils.converters import _coco_stream as coco_stream
+from synapse_sdk.utils.converters import get_converter
+from synapse_sdk.utils.converters._coco import COCOReader
+from synapse_sdk.utils.converters._model import Box
+from synapse_sdk.utils.converters._report import Report
 from synapse_sdk.utils.converters.errors import DatasetFormatError
-from synapse_sdk.utils.converters.model import Box
-from synapse_sdk.utils.converters.report import Report
 
 CATEGORIES = [{'id': 1, 'name': 'car'}, {'id': 2, 'name': 'person'}]
 

@@ -5,7 +5,7 @@ The classes are made from the registry, so a new built-in format is tested witho
 
 from __future__ import annotations
 
-from synapse_sdk.utils.converters.formats import READERS, WRITERS
+from synapse_sdk.utils.converters._formats import READERS, WRITERS
 from synapse_sdk.utils.converters.testing import FormatContract
 
 FORMATS = sorted(set(READERS.names()) & set(WRITERS.names()))

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from synapse_sdk.utils.converters import get_converter
-from synapse_sdk.utils.converters.imagesize import image_size
+from synapse_sdk.utils.converters._imagesize import image_size
 
 
 def _photo(path: Path, orientation: int) -> None:

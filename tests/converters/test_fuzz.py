@@ -10,13 +10,13 @@ import orjson
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from synapse_sdk.utils.converters.coco import COCOReader
-from synapse_sdk.utils.converters.dm_io import _FAST, _annotation, item_from_v2
-from synapse_sdk.utils.converters.dm_schema import convert_v1_to_v2, convert_v2_to_v1
+from synapse_sdk.utils.converters._coco import COCOReader
+from synapse_sdk.utils.converters._dm_io import _FAST, _annotation, item_from_v2
+from synapse_sdk.utils.converters._dm_schema import convert_v1_to_v2, convert_v2_to_v1
+from synapse_sdk.utils.converters._report import Report
+from synapse_sdk.utils.converters._voc import parse_voc_xml
+from synapse_sdk.utils.converters._yolo import YOLOReader
 from synapse_sdk.utils.converters.errors import ConverterError
-from synapse_sdk.utils.converters.report import Report
-from synapse_sdk.utils.converters.voc import parse_voc_xml
-from synapse_sdk.utils.converters.yolo import YOLOReader
 
 FUZZ = settings(
     max_examples=int(os.environ.get('FUZZ_EXAMPLES', '150')),
@@ -208,9 +208,9 @@ def test_coco_broken_bytes(tmp_path: Path, doc: dict[str, Any], cut: int, junk: 
 @given(image=image_docs, size=st.tuples(st.integers(1, 50), st.integers(1, 50)))
 @example(image={'keypoint': [{'data': [0, 1.8446744073709552e19]}]}, size=(1, 1))  # a whole float past int64
 def test_writers_take_whatever_a_reader_yields(tmp_path: Path, image: dict[str, Any], size: tuple[int, int]) -> None:
-    from synapse_sdk.utils.converters.base import ClassMap
-    from synapse_sdk.utils.converters.formats import WRITERS
-    from synapse_sdk.utils.converters.report import ConversionSummary
+    from synapse_sdk.utils.converters._base import ClassMap
+    from synapse_sdk.utils.converters._formats import WRITERS
+    from synapse_sdk.utils.converters._report import ConversionSummary
 
     report = Report()
     item = item_from_v2({'images': [image]}, name='x', split='', image=None, source='x.json', report=report)

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.main import app
+from synapse_sdk.cli._main import app
 from synapse_sdk.utils.converters import (
     NothingConvertedError,
     detect_layout,

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from synapse_sdk.utils.converters import get_converter
+from synapse_sdk.utils.converters._formats import READERS
+from synapse_sdk.utils.converters._model import Box, Item, Keypoints, Mask, Other, Polyline
+from synapse_sdk.utils.converters._report import Report
+from synapse_sdk.utils.converters._rotation import box_corners, corners, from_corners
 from synapse_sdk.utils.converters.errors import DatasetFormatError, UnsafePathError
-from synapse_sdk.utils.converters.formats import READERS
-from synapse_sdk.utils.converters.model import Box, Item, Keypoints, Mask, Other, Polyline
-from synapse_sdk.utils.converters.report import Report
-from synapse_sdk.utils.converters.rotation import box_corners, corners, from_corners
 
 
 def _items(fmt: str, root: Path, strict: bool = True, categorized: bool = False) -> list[Item]:

@@ -26,11 +26,17 @@ import math
 from pathlib import Path
 from typing import Any, Iterator
 
-from synapse_sdk.utils.converters.base import Reader, Writer
-from synapse_sdk.utils.converters.errors import DatasetFormatError, DatasetLayoutError
-from synapse_sdk.utils.converters.layout import place_image, safe_join
-from synapse_sdk.utils.converters.lossy import Losses
-from synapse_sdk.utils.converters.model import Box, Item
+from synapse_sdk.utils.converters import (
+    Box,
+    DatasetFormatError,
+    DatasetLayoutError,
+    Item,
+    Losses,
+    Reader,
+    Writer,
+    place_image,
+    safe_join,
+)
 
 
 class BoxesReader(Reader):
@@ -172,7 +178,7 @@ def test_an_installed_format_converts_from_the_cli(venv: tuple[Path, Path, dict[
     listed = _run([synapse, 'dataset', 'formats'], work, env)
     assert 'myfmt' in listed.stdout
     shown = _run(
-        [python.as_posix(), '-c', 'from synapse_sdk.utils.converters.support import support_matrix as m; print(m())'],
+        [python.as_posix(), '-c', 'from synapse_sdk.utils.converters import support_matrix as m; print(m())'],
         work,
         env,
     )

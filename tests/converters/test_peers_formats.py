@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from synapse_sdk.utils.converters import get_converter
-from synapse_sdk.utils.converters.formats import READERS
-from synapse_sdk.utils.converters.model import Box, Keypoints, Mask, Point, Polygon, Polyline, Tag
-from synapse_sdk.utils.converters.report import Report
+from synapse_sdk.utils.converters._formats import READERS
+from synapse_sdk.utils.converters._model import Box, Keypoints, Mask, Point, Polygon, Polyline, Tag
+from synapse_sdk.utils.converters._report import Report
 
 DATUMARO = 'datumaro==1.13.12'
 

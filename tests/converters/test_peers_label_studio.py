@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from synapse_sdk.utils.converters import get_converter
-from synapse_sdk.utils.converters.formats import READERS
-from synapse_sdk.utils.converters.model import Box, Polygon
-from synapse_sdk.utils.converters.report import Report
+from synapse_sdk.utils.converters._formats import READERS
+from synapse_sdk.utils.converters._model import Box, Polygon
+from synapse_sdk.utils.converters._report import Report
 
 PEER = 'label-studio-converter==0.0.59'
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from synapse_sdk.utils.converters import get_converter
-from synapse_sdk.utils.converters.formats import READERS
-from synapse_sdk.utils.converters.model import Box, Point, Polygon, Polyline, Tag
-from synapse_sdk.utils.converters.report import Report
+from synapse_sdk.utils.converters._formats import READERS
+from synapse_sdk.utils.converters._model import Box, Point, Polygon, Polyline, Tag
+from synapse_sdk.utils.converters._report import Report
 
 PEER = 'labelme==6.3.1'  # the newest release that runs on Python 3.10-3.11
 

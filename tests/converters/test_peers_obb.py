@@ -15,10 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from synapse_sdk.utils.converters.base import ClassMap
-from synapse_sdk.utils.converters.formats import READERS, WRITERS
-from synapse_sdk.utils.converters.model import Box, Item
-from synapse_sdk.utils.converters.report import ConversionSummary, Report
+from synapse_sdk.utils.converters._base import ClassMap
+from synapse_sdk.utils.converters._formats import READERS, WRITERS
+from synapse_sdk.utils.converters._model import Box, Item
+from synapse_sdk.utils.converters._report import ConversionSummary, Report
 
 LOAD = r"""
 import json, sys

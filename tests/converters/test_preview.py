@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from synapse_sdk.utils.converters import DatasetFormatError, get_converter, preview_dataset
-from synapse_sdk.utils.converters.preview import colour, display_scale
+from synapse_sdk.utils.converters._preview import colour, display_scale
 
 
 def test_display_scale_upscales_small_and_shrinks_big_images() -> None:

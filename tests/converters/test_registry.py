@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.dataset import _complete
-from synapse_sdk.cli.main import app
+from synapse_sdk.cli._dataset import _complete
+from synapse_sdk.cli._main import app
 from synapse_sdk.utils.converters import DatasetFormat, get_converter, validate_dataset
-from synapse_sdk.utils.converters.base import Reader, Writer
+from synapse_sdk.utils.converters._base import Reader, Writer
+from synapse_sdk.utils.converters._formats import READERS, WRITERS, dm_version, format_names, register_format
+from synapse_sdk.utils.converters._model import Box, Item
+from synapse_sdk.utils.converters._support import replace_matrix, support_matrix
 from synapse_sdk.utils.converters.errors import UnsupportedFormatError
-from synapse_sdk.utils.converters.formats import READERS, WRITERS, dm_version, format_names, register_format
-from synapse_sdk.utils.converters.model import Box, Item
-from synapse_sdk.utils.converters.support import replace_matrix, support_matrix
 
 runner = CliRunner()
 PAGE = Path(__file__).resolve().parents[2] / 'docs' / 'converters.md'

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.main import app
-from synapse_sdk.core.lockfile import exclusive_lock, lock_path
+from synapse_sdk.cli._main import app
+from synapse_sdk.core._lockfile import exclusive_lock, lock_path
 from synapse_sdk.utils.converters import OutputBusyError, UnsafeOutputError, get_converter
 
 runner = CliRunner()

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.main import app
+from synapse_sdk.cli._main import app
 from synapse_sdk.utils.converters import ConversionSummary, StrictModeError, get_converter
-from synapse_sdk.utils.converters.model import Box, Item, Keypoint, Keypoints, Polygon
+from synapse_sdk.utils.converters._model import Box, Item, Keypoint, Keypoints, Polygon
 from synapse_sdk.utils.converters.testing import write_dm_dataset, write_image
 
 COUNT = 420  # a little more than three batches of 128 per split

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.main import app
+from synapse_sdk.cli._main import app
 from synapse_sdk.utils.converters import get_converter
 
 BOX = {'id': 'b1', 'classification': 'car', 'attrs': [], 'data': [10, 5, 20, 10]}

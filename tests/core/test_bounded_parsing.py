@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from synapse_sdk.core._parsing import NestingGuard, check_json_depth, load_json, load_yaml
 from synapse_sdk.core.errors import ConfigError, CredentialsError, ParseError
-from synapse_sdk.core.parsing import NestingGuard, check_json_depth, load_json, load_yaml
 
 SYNAPSE = Path(sys.executable).parent / 'synapse'
 CAP = 1 << 30  # 1 GiB of address space for every capped subprocess
@@ -92,7 +92,7 @@ def test_alias_bomb_in_env_is_refused_under_a_memory_cap(tmp_path: Path) -> None
     folder = plugin(tmp_path / 'p', alias_bomb())
     assert len((folder / 'config.yaml').read_bytes()) < 600
     out = capped_python(
-        f'from synapse_sdk.plugins.config import load_plugin_config\nload_plugin_config({str(folder)!r})'
+        f'from synapse_sdk.plugins._config import load_plugin_config\nload_plugin_config({str(folder)!r})'
     )
     assert out.startswith('PluginConfigParseError: ') and 'config.yaml:' in out and 'aliases expand' in out
 
@@ -100,12 +100,12 @@ def test_alias_bomb_in_env_is_refused_under_a_memory_cap(tmp_path: Path) -> None
 def test_ray_settings_read_config_yaml_within_the_bounds(tmp_path: Path) -> None:
     folder = plugin(tmp_path / 'p', alias_bomb())
     out = capped_python(
-        f'from synapse_sdk.ray.runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
+        f'from synapse_sdk.ray._runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
     )
     assert out.startswith('PluginConfigParseError: ') and 'aliases expand' in out
     (folder / 'config.yaml').write_text(PLUGIN_HEAD + DEEP_YAML)
     out = capped_python(
-        f'from synapse_sdk.ray.runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
+        f'from synapse_sdk.ray._runtime_env import read_plugin_settings\nread_plugin_settings({str(folder)!r})'
     )
     assert out.startswith('PluginConfigParseError: ') and 'nested deeper than 100' in out
 
@@ -113,7 +113,7 @@ def test_ray_settings_read_config_yaml_within_the_bounds(tmp_path: Path) -> None
 def test_deep_yaml_config_is_a_typed_error(tmp_path: Path) -> None:
     folder = plugin(tmp_path / 'p', DEEP_YAML)
     out = capped_python(
-        f'from synapse_sdk.plugins.config import load_plugin_config\nload_plugin_config({str(folder)!r})'
+        f'from synapse_sdk.plugins._config import load_plugin_config\nload_plugin_config({str(folder)!r})'
     )
     assert out.startswith('PluginConfigParseError: ') and 'config.yaml:8: YAML nested deeper than 100' in out
 
@@ -121,7 +121,7 @@ def test_deep_yaml_config_is_a_typed_error(tmp_path: Path) -> None:
 def test_deep_json_credentials_file_is_a_typed_error(tmp_path: Path) -> None:
     (tmp_path / 'config.json').write_text(DEEP_JSON)
     out = capped_python(
-        'from synapse_sdk.core.credentials import load_credentials\nload_credentials()',
+        'from synapse_sdk.core._credentials import load_credentials\nload_credentials()',
         env={'SYNAPSE_HOME': str(tmp_path)},
     )
     assert out.startswith('CredentialsError: ') and 'config.json: arrays/objects nested deeper than 100' in out
@@ -323,7 +323,7 @@ def test_nesting_guard_matches_the_true_depth_wherever_blocks_are_cut(document: 
 def test_a_small_file_costs_memory_in_proportion_to_its_size_not_to_the_limit(tmp_path: Path) -> None:
     import tracemalloc
 
-    from synapse_sdk.core.parsing import load_yaml
+    from synapse_sdk.core._parsing import load_yaml
 
     small = tmp_path / 'config.yaml'
     small.write_text('name: P\ncode: p\n')

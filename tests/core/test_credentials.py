@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.core.credentials import Credentials, load_credentials, save_credentials
+from synapse_sdk.core._credentials import Credentials, load_credentials, save_credentials
 from synapse_sdk.core.errors import CredentialsError
 
 TOKEN = 'tok-very-secret-123456'

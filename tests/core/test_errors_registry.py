@@ -13,7 +13,7 @@ from synapse_sdk.core import (
     Registry,
     SynapseError,
 )
-from synapse_sdk.core.lazy import missing_distribution
+from synapse_sdk.core._lazy import missing_distribution
 
 
 def test_errors_carry_message_and_details_and_builtin_bases() -> None:
@@ -68,8 +68,8 @@ def test_registry_missing_module_gives_install_hint() -> None:
 
 def test_missing_distribution_only_hints_for_the_owner_itself() -> None:
     owner_missing = ModuleNotFoundError("No module named 'synapse_sdk.ray'", name='synapse_sdk.ray')
-    hint = missing_distribution(owner_missing, 'synapse_sdk.ray.task', 'ray')
+    hint = missing_distribution(owner_missing, 'synapse_sdk.ray._task', 'ray')
     assert isinstance(hint, MissingDependencyError)
     assert 'pip install "synapse-sdk[ray]"' in str(hint)
     inner_missing = ModuleNotFoundError("No module named 'torch'", name='torch')
-    assert missing_distribution(inner_missing, 'synapse_sdk.ray.task', 'ray') is inner_missing
+    assert missing_distribution(inner_missing, 'synapse_sdk.ray._task', 'ray') is inner_missing

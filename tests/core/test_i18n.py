@@ -76,7 +76,7 @@ def test_log_level_coercion() -> None:
 def test_unknown_language_warns_once_and_falls_back_to_english() -> None:
     import warnings
 
-    from synapse_sdk.i18n import language as language_module
+    from synapse_sdk.i18n import _language as language_module
 
     language_module._warned.discard('xx')
     with warnings.catch_warnings(record=True) as caught:

@@ -1,4 +1,4 @@
-"""Packing a folder never ships secrets or outside files (synapse_sdk.core.packing, create_archive*).
+"""Packing a folder never ships secrets or outside files (synapse_sdk.core._packing, create_archive*).
 
 The plugin folder (tests/conftest.py ``secret_plugin``) holds every secret file the security
 review found shipped, a symlink to a file and one to a folder outside it, and a nested
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.core.packing import DEFAULT_EXCLUDES, SecretFileError, plan_folder, secret_content
+from synapse_sdk.core._packing import DEFAULT_EXCLUDES, SecretFileError, plan_folder, secret_content
 from synapse_sdk.utils.file import ArchiveFilter, create_archive, create_archive_from_git
 
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from synapse_sdk.clients.local import LocalBackend
-from synapse_sdk.core.credentials import load_credentials
+from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.core._credentials import load_credentials
 
 SYNAPSE = Path(sys.executable).parent / 'synapse'
 

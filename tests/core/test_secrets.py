@@ -1,11 +1,11 @@
-"""The one definition of a secret (synapse_sdk.core.secrets): by name, by value shape, and redaction."""
+"""The one definition of a secret (synapse_sdk.core._secrets): by name, by value shape, and redaction."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import SecretStr
 
-from synapse_sdk.core.secrets import (
+from synapse_sdk.core._secrets import (
     MASK,
     Secret,
     is_secret_name,

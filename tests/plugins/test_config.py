@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.plugins.config import load_plugin_config
+from synapse_sdk.plugins._config import load_plugin_config
 from synapse_sdk.plugins.discovery import PluginDiscovery
 from synapse_sdk.plugins.enums import RunMethod
 from synapse_sdk.plugins.errors import ActionNotFoundError, PluginConfigError

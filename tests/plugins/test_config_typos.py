@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.plugins.config import load_plugin_config
+from synapse_sdk.plugins._config import load_plugin_config
 from synapse_sdk.plugins.errors import PluginConfigError
 
 SYNAPSE = Path(sys.executable).parent / 'synapse'

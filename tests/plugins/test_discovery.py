@@ -105,8 +105,8 @@ def test_entrypoint_errors_name_the_entrypoint(tmp_path: Path, make_plugin: Any)
 def test_action_from_the_package_root_decorates_even_after_the_action_module_is_imported() -> None:
     import synapse_sdk.plugins.action  # noqa: F401 - sets the package attribute `action` to the module
     from synapse_sdk.plugins import action
-    from synapse_sdk.plugins.context import RuntimeContext
-    from synapse_sdk.plugins.dispatch import is_action, run_action
+    from synapse_sdk.plugins._context import RuntimeContext
+    from synapse_sdk.plugins._dispatch import is_action, run_action
 
     @action(name='double')
     def double(params: dict[str, int], ctx: object) -> int:

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from synapse_sdk.plugins._context import PluginEnvironment, RuntimeContext
+from synapse_sdk.plugins._dispatch import run_action
+from synapse_sdk.plugins._events import Event, JsonlSink, MemorySink
 from synapse_sdk.plugins.action import BaseAction
-from synapse_sdk.plugins.context import PluginEnvironment, RuntimeContext
 from synapse_sdk.plugins.decorators import action
-from synapse_sdk.plugins.dispatch import run_action
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
-from synapse_sdk.plugins.events import Event, JsonlSink, MemorySink
 from synapse_sdk.plugins.executors.local import LocalExecutor
 
 

@@ -125,7 +125,7 @@ def test_run_plugin_with_explicit_action_class() -> None:
 
 
 def test_plugin_discovery_api(example_plugin: Path, imported_module_plugin: ModuleType) -> None:
-    from synapse_sdk.plugins.config import ActionConfig
+    from synapse_sdk.plugins._config import ActionConfig
     from synapse_sdk.plugins.discovery import PluginDiscovery
     from synapse_sdk.plugins.enums import RunMethod
 

@@ -49,7 +49,7 @@ def ray_head() -> Iterator[LocalHead]:
 @pytest.fixture(scope='session')
 def connected(ray_head: LocalHead) -> LocalHead:
     """This test process as a driver of the session head."""
-    from synapse_sdk.ray.connection import connect
+    from synapse_sdk.ray._connection import connect
 
     connect(ray_head.address, timeout=30)
     return ray_head
@@ -58,7 +58,7 @@ def connected(ray_head: LocalHead) -> LocalHead:
 @pytest.fixture(scope='session')
 def serve_http(connected: LocalHead) -> tuple[str, int]:
     """Ray Serve on the session head, its HTTP proxy on a free loopback port (one per session)."""
-    from synapse_sdk.ray.serve.admin import ensure_serve
+    from synapse_sdk.ray._serve.admin import ensure_serve
     from synapse_sdk.ray.testing import free_port
 
     return ensure_serve('127.0.0.1', free_port())

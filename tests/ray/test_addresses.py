@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.ray.addresses import dashboard_url, driver_address
+from synapse_sdk.ray._addresses import dashboard_url, driver_address
 from synapse_sdk.ray.errors import AddressError
 from synapse_sdk.ray.testing import LocalHead
 
@@ -54,7 +54,7 @@ def test_gcs_address_in_job_mode(ray_head: LocalHead, echo_plugin: Path) -> None
 
 
 def test_job_mode_validates_params_before_submitting(ray_head: LocalHead, echo_plugin: Path) -> None:
-    from synapse_sdk.ray.dashboard import Dashboard
+    from synapse_sdk.ray._dashboard import Dashboard
 
     dashboard = Dashboard(ray_head.dashboard_address)
     before = len(dashboard.jobs())

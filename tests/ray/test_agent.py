@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.agent import AgentClient, AsyncAgentClient, StreamLimits
+from synapse_sdk.clients._agent import AgentClient, AsyncAgentClient, StreamLimits
 from synapse_sdk.core.errors import ClientError
 from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
 from synapse_sdk.ray.testing import LocalHead, free_port

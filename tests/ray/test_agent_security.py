@@ -26,7 +26,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from synapse_sdk.clients.agent import AgentClient, AsyncAgentClient, StreamLimits
+from synapse_sdk.clients._agent import AgentClient, AsyncAgentClient, StreamLimits
 from synapse_sdk.core.errors import ClientError
 from synapse_sdk.ray.testing import LocalHead, free_port
 
@@ -250,7 +250,7 @@ def test_no_auth_refuses_to_serve_beyond_loopback(ray_head: LocalHead) -> None:
 
 def test_the_app_itself_needs_a_token_or_an_explicit_no_auth() -> None:
     from synapse_sdk.core.errors import ConfigError
-    from synapse_sdk.ray.agent_server import create_app
+    from synapse_sdk.ray._agent_server import create_app
 
     with pytest.raises(ConfigError, match='needs a token'):
         create_app('http://127.0.0.1:8265')

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.plugins.runner import run_plugin
 
 pytestmark = pytest.mark.ray

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.main import app
+from synapse_sdk.cli._main import app
 from synapse_sdk.ray.testing import LocalHead
 
 runner = CliRunner()

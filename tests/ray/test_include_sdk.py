@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from synapse_sdk.core.version import sdk_version
-from synapse_sdk.plugins.events import MemorySink
+from synapse_sdk.core._version import sdk_version
+from synapse_sdk.plugins._events import MemorySink
+from synapse_sdk.ray._jobs_api import RayJobsApiExecutor
+from synapse_sdk.ray._task import RayActorExecutor
 from synapse_sdk.ray.errors import EnvironmentSetupError
-from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
-from synapse_sdk.ray.task import RayActorExecutor
 from synapse_sdk.ray.testing import LocalHead
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ PLUGIN_CODE = """\
 import sys
 
 import synapse_sdk.plugins
-from synapse_sdk.core.version import sdk_version
+from synapse_sdk.core._version import sdk_version
 from synapse_sdk.i18n import LocalizedMessage
 from synapse_sdk.plugins.decorators import action
 

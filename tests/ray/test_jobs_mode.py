@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
+from synapse_sdk.plugins._events import CallbackSink, MemorySink
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
-from synapse_sdk.plugins.events import CallbackSink, MemorySink
 from synapse_sdk.plugins.executors.ray.jobs_api import RayJobsApiExecutor
 from synapse_sdk.plugins.runner import run_plugin
+from synapse_sdk.ray._secrets import Secret
 from synapse_sdk.ray.errors import (
     ActionTimeoutError,
     ClusterUnreachableError,
@@ -24,7 +25,6 @@ from synapse_sdk.ray.errors import (
     RemoteError,
     ResourceUnavailableError,
 )
-from synapse_sdk.ray.secrets import Secret
 from synapse_sdk.ray.testing import LocalHead, free_port
 
 SECRET_TOKEN = 'tok-5f1c2a9e-never-shown'
@@ -93,7 +93,7 @@ def test_secrets_and_params_never_visible_in_dashboard_or_ray_job_list(jobs, ray
         assert SECRET_TOKEN not in body and SECRET_KEY not in body, path
         assert '$(rm -rf /)' not in body and 'A' * 1000 not in body, path
     info = executor.info(jobs['ids']['echo'])
-    assert info['entrypoint'] == 'python -m synapse_sdk.ray.job_entry'
+    assert info['entrypoint'] == 'python -m synapse_sdk.ray._job_entry'
     assert 'API_TOKEN' not in json.dumps(info['runtime_env'])
     assert info['runtime_env']['env_vars']['PLAIN_SETTING'] == 'plain'
     listing = subprocess.run(

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
-from synapse_sdk.ray.task import RayActorExecutor
+from synapse_sdk.ray._jobs_api import RayJobsApiExecutor
+from synapse_sdk.ray._task import RayActorExecutor
 from synapse_sdk.ray.testing import LocalHead
 
 PROBE_PROJECT = """\

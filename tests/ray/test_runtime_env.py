@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from synapse_sdk.core._version import sdk_version
 from synapse_sdk.core.errors import ConfigError
-from synapse_sdk.core.version import sdk_version
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
-from synapse_sdk.ray import sdk_wheels
+from synapse_sdk.ray import _sdk_wheels as sdk_wheels
+from synapse_sdk.ray._executor_base import RayExecutorBase
+from synapse_sdk.ray._remote_errors import describe_exception, rebuild_exception
+from synapse_sdk.ray._runtime_env import WORKING_DIR_VAR, build_runtime_env
+from synapse_sdk.ray._sdk_wheels import WORKER_DISTS, find_sdk_wheels
+from synapse_sdk.ray._secrets import Secret, split_env
 from synapse_sdk.ray.errors import RemoteError
-from synapse_sdk.ray.executor_base import RayExecutorBase
-from synapse_sdk.ray.remote_errors import describe_exception, rebuild_exception
-from synapse_sdk.ray.runtime_env import WORKING_DIR_VAR, build_runtime_env
-from synapse_sdk.ray.sdk_wheels import WORKER_DISTS, find_sdk_wheels
-from synapse_sdk.ray.secrets import Secret, split_env
 
 
 def _plugin(tmp_path: Path, manager: str = 'pip') -> Path:

@@ -16,16 +16,16 @@ import pytest
 from typer.testing import CliRunner
 
 from ray import serve
-from synapse_sdk.cli.main import app as cli
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.cli._main import app as cli
+from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.plugins._serving import ServeHandle
 from synapse_sdk.plugins.errors import ServeActionError, ServeRequestError, ServeUnavailableError
 from synapse_sdk.plugins.runner import run_plugin
-from synapse_sdk.plugins.serving import ServeHandle
+from synapse_sdk.ray._secrets import Secret
+from synapse_sdk.ray._serve.admin import application_status, list_applications
+from synapse_sdk.ray._serve.executor import RayServeExecutor
+from synapse_sdk.ray._serve.handle import RayServeHandle
 from synapse_sdk.ray.errors import ApplicationNotFoundError, DeploymentFailedError, ResourceUnavailableError
-from synapse_sdk.ray.secrets import Secret
-from synapse_sdk.ray.serve.admin import application_status, list_applications
-from synapse_sdk.ray.serve.executor import RayServeExecutor
-from synapse_sdk.ray.serve.handle import RayServeHandle
 from synapse_sdk.ray.testing import LocalHead
 
 EXAMPLE = Path(__file__).resolve().parents[2] / 'examples' / 'inference_plugin'

@@ -8,7 +8,7 @@ import pytest
 
 from synapse_sdk.plugins.errors import PluginConfigError
 from synapse_sdk.plugins.runner import run_plugin
-from synapse_sdk.ray.executor_base import RayExecutorBase
+from synapse_sdk.ray._executor_base import RayExecutorBase
 from synapse_sdk.ray.testing import LocalHead
 
 CONFIG = """\

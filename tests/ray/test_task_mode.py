@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from synapse_sdk.plugins._events import CallbackSink, MemorySink
 from synapse_sdk.plugins.errors import ExecutionError, ParamsValidationError
-from synapse_sdk.plugins.events import CallbackSink, MemorySink
 from synapse_sdk.plugins.executors.ray.task import RayActorExecutor, RayTaskExecutor
 from synapse_sdk.plugins.runner import run_plugin
+from synapse_sdk.ray._secrets import Secret
 from synapse_sdk.ray.errors import ActionTimeoutError, RemoteError, ResourceUnavailableError, WorkerCrashedError
-from synapse_sdk.ray.secrets import Secret
 from synapse_sdk.ray.testing import LocalHead, free_port
 
 TASK_SECRET = 'task-secret-3b9f0c1e'
@@ -165,7 +165,7 @@ def test_gpu_request_beyond_the_cluster_refused_up_front(connected: LocalHead, e
 def test_unreachable_cluster_fails_fast_with_a_clear_message(ray_head: LocalHead):
     port = free_port()
     code = (
-        'from synapse_sdk.ray.task import RayActorExecutor\n'
+        'from synapse_sdk.ray._task import RayActorExecutor\n'
         f"RayActorExecutor(address='127.0.0.1:{port}', connect_timeout=1, sinks=[]).execute('x:y', {{}})\n"
     )
     started = time.monotonic()

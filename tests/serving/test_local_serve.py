@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.plugins._events import MemorySink
+from synapse_sdk.plugins._serving import ServeHandle
 from synapse_sdk.plugins.errors import PluginError, ServeActionError, ServeRequestError, ServeUnavailableError
-from synapse_sdk.plugins.events import MemorySink
 from synapse_sdk.plugins.runner import run_plugin
-from synapse_sdk.plugins.serving import ServeHandle
 
 REPO = Path(__file__).resolve().parents[2]
 INFERENCE_PLUGIN = REPO / 'examples' / 'inference_plugin'

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
-from synapse_sdk.plugins.events import MemorySink
+from synapse_sdk.clients._local import LocalBackend
+from synapse_sdk.plugins._events import MemorySink
 from synapse_sdk.plugins.runner import run_plugin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ FIXTURE_PLUGIN = Path(__file__).resolve().parent / 'fixture_plugin'
 
 RUN_TO_TASK = """
 import json, sys
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.plugins.runner import run_plugin
 result = run_plugin(sys.argv[1], 'to_task', json.loads(sys.argv[3]), client=LocalBackend(sys.argv[2]), sinks=[])
 print(json.dumps(result))

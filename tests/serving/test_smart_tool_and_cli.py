@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from synapse_sdk.clients.local import LocalBackend
+from synapse_sdk.clients._local import LocalBackend
 from synapse_sdk.core.errors import ConfigError
 from synapse_sdk.plugins.errors import ExecutionError
-from synapse_sdk.plugins.executors.registry import EXECUTORS, available_modes
+from synapse_sdk.plugins.executors._registry import EXECUTORS, available_modes
 from synapse_sdk.plugins.runner import run_plugin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,14 +94,14 @@ def test_cli_serve_user_errors_are_one_line(tmp_path: Path) -> None:
 def test_modes_come_from_the_registry() -> None:
     assert available_modes()[:4] == ['local', 'task', 'job', 'serve']
     assert {'serve_local', 'serve_ray'} <= set(EXECUTORS.names())  # serve_ray: synapse-sdk-ray's entry point
-    assert EXECUTORS.entry('task').target == 'synapse_sdk.ray.modes:TaskMode'
+    assert EXECUTORS.entry('task').target == 'synapse_sdk.ray._modes:TaskMode'
     with pytest.raises(ConfigError, match=r"unknown serve option 'replcas' \(did you mean 'replicas'\?\)"):
         run_plugin(INFERENCE_PLUGIN, 'inference', {}, mode='serve_local', replcas=2)
 
 
 @pytest.mark.parametrize('category', ['neural_net', 'smart_tool'])
 def test_scaffolded_inference_serves_and_its_smart_tool_runs(tmp_path: Path, category: str) -> None:
-    from synapse_sdk.plugins.scaffold import create_plugin
+    from synapse_sdk.plugins._scaffold import create_plugin
 
     root = create_plugin(tmp_path / category, name=f'My {category}', category=category)
     config = (root / 'config.yaml').read_text()

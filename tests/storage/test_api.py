@@ -24,7 +24,7 @@ from synapse_sdk.utils.storage import (
     get_pathlib,
     get_storage,
 )
-from synapse_sdk.utils.storage.keys import normalise_key
+from synapse_sdk.utils.storage._keys import normalise_key
 
 
 def test_seed_example_runs_as_written(tmp_path: Path) -> None:

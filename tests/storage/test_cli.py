@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.main import app
+from synapse_sdk.cli._main import app
 
 runner = CliRunner()
 

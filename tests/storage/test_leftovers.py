@@ -12,8 +12,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from synapse_sdk.cli.main import app
-from synapse_sdk.core.atomic import TEMP_PREFIX, clean_stale, is_temp_name, temp_name
+from synapse_sdk.cli._main import app
+from synapse_sdk.core._atomic import TEMP_PREFIX, clean_stale, is_temp_name, temp_name
 from synapse_sdk.utils.storage import get_storage
 
 UPLOAD = """

@@ -30,8 +30,8 @@ from synapse_sdk.utils.storage import (
     get_storage,
     register_provider,
 )
-from synapse_sdk.utils.storage.protocol import Key, Local, Progress, conformance_problems, protocol_members
-from synapse_sdk.utils.storage.registry import PROVIDERS
+from synapse_sdk.utils.storage._protocol import Key, Local, Progress, conformance_problems, protocol_members
+from synapse_sdk.utils.storage._registry import PROVIDERS
 
 # mypy checks each assignment structurally: a built-in provider that drifts from the protocol fails type-checking.
 BUILT_IN: tuple[type[StorageProtocol], ...] = (LocalStorage, S3Storage, GCSStorage, SFTPStorage, HTTPStorage)

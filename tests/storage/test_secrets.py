@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from synapse_sdk.utils.storage import StorageError, get_pathlib, get_storage
-from synapse_sdk.utils.storage.secrets import secret_variants
+from synapse_sdk.utils.storage._secrets import secret_variants
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,7 @@ def _assert_clean(texts: list[str], secrets: list[str], caplog: pytest.LogCaptur
 def test_no_secret_in_anything_a_user_sees(
     provider: str, request: pytest.FixtureRequest, tmp_path: Path, files: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from synapse_sdk.utils.storage.secrets import MASK
+    from synapse_sdk.utils.storage._secrets import MASK
 
     config = request.getfixturevalue('provider_config_for')(provider)
     secret_key = {'s3': 'secret_key', 'sftp': 'password', 'http': 'password'}[provider]

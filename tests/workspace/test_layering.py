@@ -3,7 +3,7 @@
 Read from the source, not from what happens to be imported: every ``import`` statement (also the
 lazy ones inside functions) must point at the same distribution or a lower layer, and a module
 of another distribution may be named in a string only through the one guard,
-``synapse_sdk.core.lazy.import_optional``. Which distribution owns which import path comes from
+``synapse_sdk.core._lazy.import_optional``. Which distribution owns which import path comes from
 each ``pyproject.toml`` (``module-name``), and must match the guard's own table.
 """
 
@@ -14,7 +14,7 @@ import pathlib
 import re
 import sys
 
-from synapse_sdk.core.lazy import PORTIONS, portion_of
+from synapse_sdk.core._lazy import PORTIONS, portion_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -101,7 +101,7 @@ def test_imports_point_down_only() -> None:
 
 
 def test_other_distributions_are_named_in_strings_only_through_the_guard() -> None:
-    guard = 'packages/synapse-sdk-core/src/synapse_sdk/core/lazy.py'  # its table names every portion
+    guard = 'packages/synapse-sdk-core/src/synapse_sdk/core/_lazy.py'  # its table names every portion
     hidden = [
         f'{file}:{line}: {target!r}' for file, line, kind, _, target in edges() if kind == 'string' and file != guard
     ]

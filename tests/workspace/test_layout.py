@@ -89,7 +89,7 @@ def test_light_imports_stay_light() -> None:
 def test_cli_help_does_not_import_heavy_libraries() -> None:
     loaded = _loaded_after(
         'import sys\nsys.argv = ["synapse", "--help"]\n'
-        'from synapse_sdk.cli.main import app\n'
+        'from synapse_sdk.cli._main import app\n'
         'try:\n    app()\nexcept SystemExit:\n    pass'
     )
     assert 'typer' in loaded

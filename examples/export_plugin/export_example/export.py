@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from synapse_sdk.plugins import BaseExportAction
-from synapse_sdk.plugins.actions.export import ExportParams
+from synapse_sdk.plugins import BaseExportAction, ExportParams
 
 
 class ExportAction(BaseExportAction[ExportParams]):

@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from inference_example.model import DEFAULT_MODEL, BlobModel
-from synapse_sdk.plugins.actions.inference import BaseInferenceAction
+from synapse_sdk.plugins import BaseInferenceAction
 
 MAX_IMAGE_BYTES = 32 * 1024 * 1024
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from synapse_sdk.plugins.actions.auto_label import detections_to_dm
+from synapse_sdk.plugins import detections_to_dm
 from synapse_sdk.plugins.actions.to_task import ToTaskAction
 
 

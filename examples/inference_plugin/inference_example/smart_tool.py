@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synapse_sdk.plugins.actions.auto_label import AutoLabelParams, BaseAutoLabelAction
+from synapse_sdk.plugins import AutoLabelParams, BaseAutoLabelAction
 
 
 class AutoLabelRequest(AutoLabelParams):

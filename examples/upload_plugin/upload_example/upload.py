@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from synapse_sdk.plugins.actions.steps import StepRegistry
-from synapse_sdk.plugins.actions.upload import DefaultUploadAction, UploadContext, UploadStep
+from synapse_sdk.plugins import DefaultUploadAction, StepRegistry, UploadContext, UploadStep
 from synapse_sdk.utils.file import calculate_checksum
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from synapse_sdk.plugins.context import RuntimeContext
+from synapse_sdk.plugins import RuntimeContext
 from synapse_sdk.plugins.decorators import action
 
 

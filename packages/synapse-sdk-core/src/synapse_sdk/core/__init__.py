@@ -1,5 +1,7 @@
 """Shared foundations of the Synapse SDK: errors, registries, credentials and settings."""
 
+from synapse_sdk.core._registry import DuplicateNameError, Registry, RegistryEntry
+from synapse_sdk.core._version import sdk_version
 from synapse_sdk.core.errors import (
     ArchiveError,
     ClientError,
@@ -13,8 +15,6 @@ from synapse_sdk.core.errors import (
     SynapseError,
     SynapseWarning,
 )
-from synapse_sdk.core.registry import DuplicateNameError, Registry, RegistryEntry
-from synapse_sdk.core.version import sdk_version
 
 __all__ = [
     'ArchiveError',
@@ -25,10 +25,10 @@ __all__ = [
     'MissingDependencyError',
     'MissingFileError',
     'NotFoundError',
-    'SecretFileError',
     'ParseError',
     'Registry',
     'RegistryEntry',
+    'SecretFileError',
     'SynapseError',
     'SynapseWarning',
     'sdk_version',

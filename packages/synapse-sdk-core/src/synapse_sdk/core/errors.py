@@ -75,7 +75,7 @@ class ArchiveError(SynapseError, ValueError):
 
 
 class SecretFileError(SynapseError, PermissionError):
-    """Files about to be packed look like private keys or credentials (see ``synapse_sdk.core.packing``)."""
+    """Files about to be packed look like private keys or credentials (see ``synapse_sdk.core._packing``)."""
 
 
 class ClientError(SynapseError, ConnectionError):

@@ -4,18 +4,18 @@ Messages are stored as a code plus parameters and rendered where they are shown,
 read in either language.
 """
 
-from synapse_sdk.i18n.catalogues import CATALOGUES
-from synapse_sdk.i18n.codes import LogMessageCode
-from synapse_sdk.i18n.language import (
+from synapse_sdk.i18n._catalogues import CATALOGUES
+from synapse_sdk.i18n._codes import LogMessageCode
+from synapse_sdk.i18n._language import (
     DEFAULT_LANGUAGE,
     ENV_LANGUAGE,
     SUPPORTED_LANGUAGES,
     normalise_language,
     resolve_language,
 )
-from synapse_sdk.i18n.levels import LogLevel
-from synapse_sdk.i18n.localized import LocalizedMessage, safe_format
-from synapse_sdk.i18n.render import MessageLike, as_localized, render
+from synapse_sdk.i18n._levels import LogLevel
+from synapse_sdk.i18n._localized import LocalizedMessage, safe_format
+from synapse_sdk.i18n._render import MessageLike, as_localized, render
 
 __all__ = [
     'CATALOGUES',

@@ -14,10 +14,10 @@ _EXPORTS: dict[str, str] = {
     'BaseAction': 'synapse_sdk.plugins.action',
     'run_plugin': 'synapse_sdk.plugins.runner',
     'PluginDiscovery': 'synapse_sdk.plugins.discovery',
-    'PluginConfig': 'synapse_sdk.plugins.config',
-    'ActionConfig': 'synapse_sdk.plugins.config',
-    'RuntimeContext': 'synapse_sdk.plugins.context',
-    'PluginEnvironment': 'synapse_sdk.plugins.context',
+    'PluginConfig': 'synapse_sdk.plugins._config',
+    'ActionConfig': 'synapse_sdk.plugins._config',
+    'RuntimeContext': 'synapse_sdk.plugins._context',
+    'PluginEnvironment': 'synapse_sdk.plugins._context',
     'LocalExecutor': 'synapse_sdk.plugins.executors.local',
     'PluginCategory': 'synapse_sdk.plugins.enums',
     'RunMethod': 'synapse_sdk.plugins.enums',
@@ -39,33 +39,81 @@ _EXPORTS: dict[str, str] = {
     'LocalizedMessage': 'synapse_sdk.i18n',
     'LogLevel': 'synapse_sdk.i18n',
     'LogMessageCode': 'synapse_sdk.i18n',
-    'BaseTrainAction': 'synapse_sdk.plugins.actions.train',
-    'BaseExportAction': 'synapse_sdk.plugins.actions.export',
-    'BaseUploadAction': 'synapse_sdk.plugins.actions.upload',
+    'BaseTrainAction': 'synapse_sdk.plugins.actions._train',
+    'BaseExportAction': 'synapse_sdk.plugins.actions._export',
+    'BaseUploadAction': 'synapse_sdk.plugins.actions._upload',
     'ToTaskAction': 'synapse_sdk.plugins.actions.to_task',
-    'BaseInferenceAction': 'synapse_sdk.plugins.actions.inference',
-    'BaseAutoLabelAction': 'synapse_sdk.plugins.actions.auto_label',
-    'ServedAction': 'synapse_sdk.plugins.serving.served',
-    'ServeHandle': 'synapse_sdk.plugins.serving.handle',
+    'BaseInferenceAction': 'synapse_sdk.plugins.actions._inference',
+    'BaseAutoLabelAction': 'synapse_sdk.plugins.actions._auto_label',
+    'ServedAction': 'synapse_sdk.plugins._serving.served',
+    'ServeHandle': 'synapse_sdk.plugins._serving.handle',
+    'TrainProgressCategories': 'synapse_sdk.plugins.actions',
+    'ExportParams': 'synapse_sdk.plugins.actions',
+    'ExportProgressCategories': 'synapse_sdk.plugins.actions',
+    'DefaultUploadAction': 'synapse_sdk.plugins.actions',
+    'UploadContext': 'synapse_sdk.plugins.actions',
+    'UploadParams': 'synapse_sdk.plugins.actions',
+    'UploadStep': 'synapse_sdk.plugins.actions',
+    'RollbackError': 'synapse_sdk.plugins.actions',
+    'InferenceProgressCategories': 'synapse_sdk.plugins.actions',
+    'AutoLabelParams': 'synapse_sdk.plugins.actions',
+    'ToTaskParams': 'synapse_sdk.plugins.actions',
+    'ToTaskResult': 'synapse_sdk.plugins.actions',
+    'Step': 'synapse_sdk.plugins.actions',
+    'StepRegistry': 'synapse_sdk.plugins.actions',
+    'RollbackFailure': 'synapse_sdk.plugins.actions',
+    'DatasetInfo': 'synapse_sdk.plugins.actions',
+    'detections_to_dm': 'synapse_sdk.plugins.actions',
+    'annotation_id': 'synapse_sdk.plugins.actions',
+    'archive_and_upload': 'synapse_sdk.plugins._upload',
+    'build_and_upload': 'synapse_sdk.plugins._upload',
+    'download_and_upload': 'synapse_sdk.plugins._upload',
+    'publish_plugin': 'synapse_sdk.plugins._upload',
+    'BuildConfig': 'synapse_sdk.plugins._upload',
+    'BuildError': 'synapse_sdk.plugins._upload',
+    'PluginUploadError': 'synapse_sdk.plugins._upload',
+    'PublishResult': 'synapse_sdk.plugins._upload',
+    'UploadResult': 'synapse_sdk.plugins._upload',
+    'UploadStage': 'synapse_sdk.plugins._upload',
+    'ServeClient': 'synapse_sdk.plugins._serving',
+    'ServeResponse': 'synapse_sdk.plugins._serving',
+    'MODEL_ID_HEADER': 'synapse_sdk.plugins._serving',
+    'Executor': 'synapse_sdk.plugins.executors._registry',
+    'ActionRef': 'synapse_sdk.plugins.executors._registry',
+    'EXECUTORS': 'synapse_sdk.plugins.executors._registry',
+    'get_executor': 'synapse_sdk.plugins.executors._registry',
+    'available_modes': 'synapse_sdk.plugins.executors._registry',
 }
 
 __all__ = [
     'ActionConfig',
     'ActionNotFoundError',
+    'ActionRef',
+    'AutoLabelParams',
     'BaseAction',
     'BaseAutoLabelAction',
     'BaseExportAction',
     'BaseInferenceAction',
     'BaseTrainAction',
     'BaseUploadAction',
+    'BuildConfig',
+    'BuildError',
     'DataType',
+    'DatasetInfo',
+    'DefaultUploadAction',
+    'EXECUTORS',
     'EntrypointError',
     'ExecutionError',
     'ExecutionMode',
+    'Executor',
+    'ExportParams',
+    'ExportProgressCategories',
+    'InferenceProgressCategories',
     'LocalExecutor',
     'LocalizedMessage',
     'LogLevel',
     'LogMessageCode',
+    'MODEL_ID_HEADER',
     'PackageManager',
     'ParamsValidationError',
     'PluginCategory',
@@ -75,17 +123,41 @@ __all__ = [
     'PluginDiscovery',
     'PluginEnvironment',
     'PluginError',
+    'PluginUploadError',
+    'PublishResult',
     'RemoteError',
+    'RollbackError',
+    'RollbackFailure',
     'RunMethod',
     'RuntimeContext',
     'ServeActionError',
+    'ServeClient',
     'ServeError',
     'ServeHandle',
     'ServeRequestError',
+    'ServeResponse',
     'ServeUnavailableError',
     'ServedAction',
+    'Step',
+    'StepRegistry',
     'ToTaskAction',
+    'ToTaskParams',
+    'ToTaskResult',
+    'TrainProgressCategories',
+    'UploadContext',
+    'UploadParams',
+    'UploadResult',
+    'UploadStage',
+    'UploadStep',
     'action',
+    'annotation_id',
+    'archive_and_upload',
+    'available_modes',
+    'build_and_upload',
+    'detections_to_dm',
+    'download_and_upload',
+    'get_executor',
+    'publish_plugin',
     'run_plugin',
 ]
 
@@ -105,15 +177,44 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from synapse_sdk.i18n import LocalizedMessage, LogLevel, LogMessageCode
+    from synapse_sdk.plugins._config import ActionConfig, PluginConfig
+    from synapse_sdk.plugins._context import PluginEnvironment, RuntimeContext
+    from synapse_sdk.plugins._serving import MODEL_ID_HEADER, ServeClient, ServeResponse
+    from synapse_sdk.plugins._serving.handle import ServeHandle
+    from synapse_sdk.plugins._serving.served import ServedAction
+    from synapse_sdk.plugins._upload import (
+        BuildConfig,
+        BuildError,
+        PluginUploadError,
+        PublishResult,
+        UploadResult,
+        UploadStage,
+        archive_and_upload,
+        build_and_upload,
+        download_and_upload,
+        publish_plugin,
+    )
     from synapse_sdk.plugins.action import BaseAction
-    from synapse_sdk.plugins.actions.auto_label import BaseAutoLabelAction
-    from synapse_sdk.plugins.actions.export import BaseExportAction
-    from synapse_sdk.plugins.actions.inference import BaseInferenceAction
-    from synapse_sdk.plugins.actions.to_task import ToTaskAction
-    from synapse_sdk.plugins.actions.train import BaseTrainAction
-    from synapse_sdk.plugins.actions.upload import BaseUploadAction
-    from synapse_sdk.plugins.config import ActionConfig, PluginConfig
-    from synapse_sdk.plugins.context import PluginEnvironment, RuntimeContext
+    from synapse_sdk.plugins.actions._auto_label import (
+        AutoLabelParams,
+        BaseAutoLabelAction,
+        annotation_id,
+        detections_to_dm,
+    )
+    from synapse_sdk.plugins.actions._datasets import DatasetInfo
+    from synapse_sdk.plugins.actions._export import BaseExportAction, ExportParams, ExportProgressCategories
+    from synapse_sdk.plugins.actions._inference import BaseInferenceAction, InferenceProgressCategories
+    from synapse_sdk.plugins.actions._steps import RollbackFailure, Step, StepRegistry
+    from synapse_sdk.plugins.actions._train import BaseTrainAction, TrainProgressCategories
+    from synapse_sdk.plugins.actions._upload import (
+        BaseUploadAction,
+        DefaultUploadAction,
+        RollbackError,
+        UploadContext,
+        UploadParams,
+        UploadStep,
+    )
+    from synapse_sdk.plugins.actions.to_task import ToTaskAction, ToTaskParams, ToTaskResult
     from synapse_sdk.plugins.decorators import action
     from synapse_sdk.plugins.discovery import PluginDiscovery
     from synapse_sdk.plugins.enums import DataType, ExecutionMode, PackageManager, PluginCategory, RunMethod
@@ -131,7 +232,6 @@ if TYPE_CHECKING:
         ServeRequestError,
         ServeUnavailableError,
     )
+    from synapse_sdk.plugins.executors._registry import EXECUTORS, ActionRef, Executor, available_modes, get_executor
     from synapse_sdk.plugins.executors.local import LocalExecutor
     from synapse_sdk.plugins.runner import run_plugin
-    from synapse_sdk.plugins.serving.handle import ServeHandle
-    from synapse_sdk.plugins.serving.served import ServedAction

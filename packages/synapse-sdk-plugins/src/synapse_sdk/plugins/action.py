@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel
 
 from synapse_sdk.i18n import LocalizedMessage, LogLevel, LogMessageCode
-from synapse_sdk.plugins.context import RuntimeContext
+from synapse_sdk.plugins._context import RuntimeContext
 from synapse_sdk.plugins.enums import PluginCategory, RunMethod
 
 P = TypeVar('P')

@@ -8,6 +8,6 @@ try:
     from synapse_sdk.utils.converters import *  # noqa: F403
     from synapse_sdk.utils.converters import __all__ as __all__
 except ModuleNotFoundError as _error:
-    from synapse_sdk.core.lazy import missing_distribution
+    from synapse_sdk.core._lazy import missing_distribution
 
     raise missing_distribution(_error, 'synapse_sdk.utils.converters') from _error

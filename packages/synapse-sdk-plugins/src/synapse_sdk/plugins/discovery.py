@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from synapse_sdk.plugins.config import ActionConfig, PluginConfig, load_plugin_config
-from synapse_sdk.plugins.dispatch import (
+from synapse_sdk.plugins._config import ActionConfig, PluginConfig, load_plugin_config
+from synapse_sdk.plugins._dispatch import (
     ActionTarget,
     action_spec,
     entrypoint_of,
@@ -45,7 +45,7 @@ class PluginDiscovery:
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> PluginDiscovery:
         """A plugin folder (its ``config.yaml`` or ``synapse.yaml``) or the YAML file itself."""
-        from synapse_sdk.plugins.config import find_config_file
+        from synapse_sdk.plugins._config import find_config_file
 
         file = Path(os.path.realpath(find_config_file(path)))
         stat = file.stat()

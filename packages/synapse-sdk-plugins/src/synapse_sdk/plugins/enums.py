@@ -34,7 +34,7 @@ class ExecutionMode(_StrEnum):
     """Where ``run_plugin`` runs an action: this process, a Ray actor, a Ray job, or served over HTTP.
 
     Convenience constants only: the modes that exist are those registered in
-    :data:`synapse_sdk.plugins.executors.registry.EXECUTORS`.
+    :data:`synapse_sdk.plugins.executors._registry.EXECUTORS`.
     """
 
     LOCAL = 'local'

@@ -10,8 +10,8 @@ from types import ModuleType
 from typing import Any
 
 from synapse_sdk.core.errors import NotFoundError
+from synapse_sdk.plugins._dispatch import ActionTarget
 from synapse_sdk.plugins.discovery import PluginDiscovery
-from synapse_sdk.plugins.dispatch import ActionTarget
 from synapse_sdk.plugins.enums import ExecutionMode
 from synapse_sdk.plugins.errors import PluginError
 
@@ -70,12 +70,12 @@ def run_plugin(
 ) -> Any:
     """Run ``action`` of ``plugin`` with ``params`` in the execution mode named by ``mode``.
 
-    Modes come from :data:`synapse_sdk.plugins.executors.registry.EXECUTORS`: ``'local'``
+    Modes come from :data:`synapse_sdk.plugins.executors._registry.EXECUTORS`: ``'local'``
     (default) and ``'task'`` return the action's result, ``'job'`` the Ray job id, ``'serve'`` a
-    :class:`~synapse_sdk.plugins.serving.ServeHandle` (embedded server on loopback; on Ray Serve
+    :class:`~synapse_sdk.plugins._serving.ServeHandle` (embedded server on loopback; on Ray Serve
     with ``address=``). ``action_cls`` skips discovery. Extra keywords go to the executor.
     """
-    from synapse_sdk.plugins.executors.registry import ActionRef, get_executor
+    from synapse_sdk.plugins.executors._registry import ActionRef, get_executor
 
     try:
         executor_cls = get_executor(str(mode))

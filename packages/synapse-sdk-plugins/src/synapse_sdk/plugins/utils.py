@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from synapse_sdk.plugins.config import ActionConfig, PluginConfig, load_plugin_config
+from synapse_sdk.plugins._config import ActionConfig, PluginConfig, load_plugin_config
 from synapse_sdk.plugins.enums import RunMethod
 from synapse_sdk.plugins.errors import ActionNotFoundError, PluginConfigError
-from synapse_sdk.utils.file.requirements import read_requirements
+from synapse_sdk.utils.file._requirements import read_requirements
 
 ConfigLike = Mapping[str, Any] | PluginConfig | str | os.PathLike[str]
 

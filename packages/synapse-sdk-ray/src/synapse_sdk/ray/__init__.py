@@ -26,24 +26,27 @@ from synapse_sdk.ray.errors import (  # light: no Ray import
 )
 
 if TYPE_CHECKING:
-    from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
-    from synapse_sdk.ray.secrets import Secret
-    from synapse_sdk.ray.task import RayActorExecutor, RayTaskExecutor
+    from synapse_sdk.ray._jobs_api import RayJobsApiExecutor
+    from synapse_sdk.ray._secrets import Secret
+    from synapse_sdk.ray._serve import RayServeExecutor, RayServeHandle
+    from synapse_sdk.ray._task import RayActorExecutor, RayTaskExecutor
 
 _LAZY = {
-    'RayActorExecutor': 'synapse_sdk.ray.task',
-    'RayTaskExecutor': 'synapse_sdk.ray.task',
-    'RayJobsApiExecutor': 'synapse_sdk.ray.jobs_api',
-    'Secret': 'synapse_sdk.ray.secrets',
+    'RayActorExecutor': 'synapse_sdk.ray._task',
+    'RayTaskExecutor': 'synapse_sdk.ray._task',
+    'RayJobsApiExecutor': 'synapse_sdk.ray._jobs_api',
+    'Secret': 'synapse_sdk.ray._secrets',
+    'RayServeExecutor': 'synapse_sdk.ray._serve',
+    'RayServeHandle': 'synapse_sdk.ray._serve',
 }
 
 __all__ = [
     'ActionTimeoutError',
-    'DeploymentTimeoutError',
-    'DeploymentFailedError',
-    'ApplicationNotFoundError',
     'AddressError',
+    'ApplicationNotFoundError',
     'ClusterUnreachableError',
+    'DeploymentFailedError',
+    'DeploymentTimeoutError',
     'EnvironmentSetupError',
     'JobFailedError',
     'JobNotFoundError',
@@ -51,6 +54,8 @@ __all__ = [
     'JobTimeoutError',
     'RayActorExecutor',
     'RayJobsApiExecutor',
+    'RayServeExecutor',
+    'RayServeHandle',
     'RayTaskExecutor',
     'RemoteError',
     'ResourceUnavailableError',

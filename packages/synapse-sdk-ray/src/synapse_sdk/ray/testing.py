@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synapse_sdk.ray.connection import probe
+from synapse_sdk.ray._connection import probe
 
 
 def free_port() -> int:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from synapse_sdk.utils.converters.base import ClassMap, Reader, Writer
-from synapse_sdk.utils.converters.formats import READERS, WRITERS
-from synapse_sdk.utils.converters.model import Item
-from synapse_sdk.utils.converters.report import ConversionSummary, Report, ReportEntry
+from synapse_sdk.utils.converters._base import ClassMap, Reader, Writer
+from synapse_sdk.utils.converters._formats import READERS, WRITERS
+from synapse_sdk.utils.converters._model import Item
+from synapse_sdk.utils.converters._report import ConversionSummary, Report, ReportEntry
 
 BATCH = 128
 

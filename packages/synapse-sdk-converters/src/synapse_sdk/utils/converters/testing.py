@@ -31,12 +31,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from synapse_sdk.utils.converters.base import ClassMap
-from synapse_sdk.utils.converters.converter import get_converter
-from synapse_sdk.utils.converters.dm_io import DMReader, DMV2Writer
-from synapse_sdk.utils.converters.errors import ConverterError, StrictModeError
-from synapse_sdk.utils.converters.formats import READERS, WRITERS, dm_version
-from synapse_sdk.utils.converters.model import (
+from synapse_sdk.utils.converters._base import ClassMap
+from synapse_sdk.utils.converters._converter import get_converter
+from synapse_sdk.utils.converters._dm_io import DMReader, DMV2Writer
+from synapse_sdk.utils.converters._formats import READERS, WRITERS, dm_version
+from synapse_sdk.utils.converters._model import (
     Annotation,
     Box,
     Item,
@@ -49,8 +48,9 @@ from synapse_sdk.utils.converters.model import (
     Polyline,
     Tag,
 )
-from synapse_sdk.utils.converters.report import ConversionSummary, Report
-from synapse_sdk.utils.converters.support import writer_holds
+from synapse_sdk.utils.converters._report import ConversionSummary, Report
+from synapse_sdk.utils.converters._support import writer_holds
+from synapse_sdk.utils.converters.errors import ConverterError, StrictModeError
 
 SIZE = (96, 72)
 Shape = tuple[Any, ...]

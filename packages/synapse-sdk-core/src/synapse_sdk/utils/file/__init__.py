@@ -1,6 +1,6 @@
 """File utilities: checksums, archives and requirements files."""
 
-from synapse_sdk.utils.file.archive import (
+from synapse_sdk.utils.file._archive import (
     DEFAULT_EXCLUDES,
     ArchiveFilter,
     PackPlan,
@@ -11,13 +11,13 @@ from synapse_sdk.utils.file.archive import (
     git_files,
     list_archive_contents,
 )
-from synapse_sdk.utils.file.checksum import (
+from synapse_sdk.utils.file._checksum import (
     calculate_checksum,
     calculate_checksum_from_bytes,
     calculate_checksum_from_file_object,
     verify_checksum,
 )
-from synapse_sdk.utils.file.requirements import read_requirements
+from synapse_sdk.utils.file._requirements import read_requirements
 
 __all__ = [
     'DEFAULT_EXCLUDES',

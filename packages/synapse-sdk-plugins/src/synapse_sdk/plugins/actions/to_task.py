@@ -6,7 +6,7 @@ reported; the others still get their annotations.
 
 With ``inference_url`` (a served deployment: the embedded server or Ray Serve) tasks are sent to
 the model ``concurrency`` at a time; transient failures (no answer, 429, 502-504) are retried with
-the SDK's backoff (:class:`synapse_sdk.clients.backend.http.RetryPolicy`). Every task's state
+the SDK's backoff (:class:`synapse_sdk.clients._backend.http.RetryPolicy`). Every task's state
 (queued / done / failed with the reason) is recorded on the backend under a run id derived from the
 params, so running the same params again after a crash or a kill processes only the tasks not done.
 """
@@ -23,9 +23,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from synapse_sdk.core.errors import NotFoundError
 from synapse_sdk.i18n import LogLevel, LogMessageCode
-from synapse_sdk.plugins.actions.base import CategoryAction
-from synapse_sdk.plugins.actions.datasets import primary_file
-from synapse_sdk.plugins.actions.item_state import DONE, FAILED, QUEUED, ItemStates, run_key
+from synapse_sdk.plugins.actions._base import CategoryAction
+from synapse_sdk.plugins.actions._datasets import primary_file
+from synapse_sdk.plugins.actions._item_state import DONE, FAILED, QUEUED, ItemStates, run_key
 from synapse_sdk.plugins.enums import PluginCategory
 
 DM_V2_KEYS = frozenset({'classification', 'images', 'videos', 'pcds', 'texts', 'audios', 'prompts'})
@@ -144,7 +144,7 @@ class ToTaskAction(CategoryAction[ToTaskParams]):
     def _serve_client(self) -> Any:
         client = self.__dict__.get('_serve_client_obj')
         if client is None:
-            from synapse_sdk.plugins.serving.client import ServeClient
+            from synapse_sdk.plugins._serving.client import ServeClient
 
             assert self.params.inference_url is not None
             client = self.__dict__['_serve_client_obj'] = ServeClient(self.params.inference_url)
@@ -152,7 +152,7 @@ class ToTaskAction(CategoryAction[ToTaskParams]):
 
     def run_inference_with_retry(self, primary_url: str, task: Mapping[str, Any]) -> tuple[Any, int]:
         """``(result, attempts)``; transient failures are retried with the SDK's backoff."""
-        from synapse_sdk.clients.backend.http import RetryPolicy
+        from synapse_sdk.clients._backend.http import RetryPolicy
 
         policy = RetryPolicy(attempts=self.params.retries + 1, backoff=self.params.retry_backoff)
         attempt = 0

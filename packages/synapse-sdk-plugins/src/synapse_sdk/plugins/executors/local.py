@@ -7,9 +7,9 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from synapse_sdk.plugins.context import PluginEnvironment, RuntimeContext
-from synapse_sdk.plugins.dispatch import ActionTarget, load_entrypoint, plugin_import_path, run_action
-from synapse_sdk.plugins.events import ConsoleSink, EventBus, EventSink
+from synapse_sdk.plugins._context import PluginEnvironment, RuntimeContext
+from synapse_sdk.plugins._dispatch import ActionTarget, load_entrypoint, plugin_import_path, run_action
+from synapse_sdk.plugins._events import ConsoleSink, EventBus, EventSink
 
 
 @contextlib.contextmanager

@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from synapse_sdk.utils.storage.api import get_path_file_count, get_path_total_size, get_pathlib, get_storage
+from synapse_sdk.utils.storage._api import get_path_file_count, get_path_total_size, get_pathlib, get_storage
+from synapse_sdk.utils.storage._protocol import ListEntry, StorageProtocol
+from synapse_sdk.utils.storage._registry import get_provider_class, get_registered_providers, register_provider
 from synapse_sdk.utils.storage.errors import (
     HostKeyVerificationError,
     PathEscapeError,
@@ -22,24 +24,22 @@ from synapse_sdk.utils.storage.errors import (
     StorageProviderNotFoundError,
     StorageUploadError,
 )
-from synapse_sdk.utils.storage.protocol import ListEntry, StorageProtocol
-from synapse_sdk.utils.storage.registry import get_provider_class, get_registered_providers, register_provider
 
 if TYPE_CHECKING:
-    from synapse_sdk.utils.storage.base import FsspecStorage
-    from synapse_sdk.utils.storage.providers.gcs import GCSStorage
-    from synapse_sdk.utils.storage.providers.http import HTTPStorage
-    from synapse_sdk.utils.storage.providers.local import LocalStorage
-    from synapse_sdk.utils.storage.providers.s3 import S3Storage
-    from synapse_sdk.utils.storage.providers.sftp import SFTPStorage
+    from synapse_sdk.utils.storage._base import FsspecStorage
+    from synapse_sdk.utils.storage._providers.gcs import GCSStorage
+    from synapse_sdk.utils.storage._providers.http import HTTPStorage
+    from synapse_sdk.utils.storage._providers.local import LocalStorage
+    from synapse_sdk.utils.storage._providers.s3 import S3Storage
+    from synapse_sdk.utils.storage._providers.sftp import SFTPStorage
 
 _LAZY = {
-    'FsspecStorage': 'synapse_sdk.utils.storage.base',
-    'LocalStorage': 'synapse_sdk.utils.storage.providers.local',
-    'S3Storage': 'synapse_sdk.utils.storage.providers.s3',
-    'GCSStorage': 'synapse_sdk.utils.storage.providers.gcs',
-    'SFTPStorage': 'synapse_sdk.utils.storage.providers.sftp',
-    'HTTPStorage': 'synapse_sdk.utils.storage.providers.http',
+    'FsspecStorage': 'synapse_sdk.utils.storage._base',
+    'LocalStorage': 'synapse_sdk.utils.storage._providers.local',
+    'S3Storage': 'synapse_sdk.utils.storage._providers.s3',
+    'GCSStorage': 'synapse_sdk.utils.storage._providers.gcs',
+    'SFTPStorage': 'synapse_sdk.utils.storage._providers.sftp',
+    'HTTPStorage': 'synapse_sdk.utils.storage._providers.http',
 }
 _RENAMED = {'FileSystemStorage': 'LocalStorage', 'GCPStorage': 'GCSStorage'}
 

@@ -1,7 +1,7 @@
 """Storage errors: one family under ``SynapseError``, each also the closest builtin.
 
 Messages name the provider and the key, never a credential: every message that may carry text
-from a backend goes through :func:`synapse_sdk.utils.storage.secrets.scrub` first.
+from a backend goes through :func:`synapse_sdk.utils.storage._secrets.scrub` first.
 """
 
 from __future__ import annotations

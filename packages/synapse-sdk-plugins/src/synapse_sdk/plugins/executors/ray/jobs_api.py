@@ -2,11 +2,11 @@
 
 from typing import TYPE_CHECKING
 
-from synapse_sdk.core.lazy import import_optional
+from synapse_sdk.core._lazy import import_optional
 
 if TYPE_CHECKING:
-    from synapse_sdk.ray.jobs_api import RayJobsApiExecutor
+    from synapse_sdk.ray._jobs_api import RayJobsApiExecutor
 else:
-    RayJobsApiExecutor = import_optional('synapse_sdk.ray.jobs_api').RayJobsApiExecutor
+    RayJobsApiExecutor = import_optional('synapse_sdk.ray._jobs_api').RayJobsApiExecutor
 
 __all__ = ['RayJobsApiExecutor']

@@ -2,12 +2,12 @@
 
 from typing import TYPE_CHECKING
 
-from synapse_sdk.core.lazy import import_optional
+from synapse_sdk.core._lazy import import_optional
 
 if TYPE_CHECKING:
-    from synapse_sdk.ray.task import RayActorExecutor, RayTaskExecutor
+    from synapse_sdk.ray._task import RayActorExecutor, RayTaskExecutor
 else:
-    _task = import_optional('synapse_sdk.ray.task')
+    _task = import_optional('synapse_sdk.ray._task')
     RayActorExecutor = _task.RayActorExecutor
     RayTaskExecutor = _task.RayTaskExecutor
 

@@ -1,0 +1,337 @@
+"""Read a COCO ``annotations.json`` without loading it: memory stays flat as the image count grows.
+
+``images`` and ``categories`` are small and read whole; ``annotations`` are streamed with ijson and
+handed back grouped per image, in ``images`` order. A cheap byte scan first counts, per image id,
+an upper bound of its annotations, so an image is emitted the moment its last annotation arrived:
+when annotations follow the images order (our writer, most tools), nothing waits. Annotations that
+arrive early (any other order, or ``annotations`` before ``images``) wait in a temporary file.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any, NamedTuple
+
+from synapse_sdk.core._parsing import check_file_depth
+from synapse_sdk.core.errors import ParseError
+from synapse_sdk.utils.converters._jsonio import DecodeError, dumps, loads
+from synapse_sdk.utils.converters.errors import DatasetFormatError
+
+BLOCK = 1 << 20
+BUFFERED = 4096  # annotations kept in memory while they wait for their image; more go to disk
+_WHITESPACE = b' \t\n\r'
+# "image_id" or "item" spelled with \u escapes would hide from the byte scan below; then it gives up.
+_ESCAPED_KEY = re.compile(rb'\\u00(?:69|6[dD]|61|67|65|5[fF]|64|74)')
+_IMAGE_ID = re.compile(rb'"image_id"[ \t\n\r]*:[ \t\n\r]*(-?\d{1,20})(?!\d)')  # longer: not an int64, parse fails
+_UNFINISHED = re.compile(rb'[ \t\n\r]*(?::[ \t\n\r]*-?\d*)?')
+_CATEGORIES = b'"categories"'
+ERROR_CONTEXT_LIMIT = 256 << 20  # re-parse a broken file with orjson for its line number up to this size
+
+
+@cache
+def _ijson() -> ModuleType:
+    import ijson  # type: ignore[import-untyped]
+
+    try:
+        backend: ModuleType = ijson.get_backend('yajl2_c')
+    except ImportError:  # pragma: no cover - wheels ship the C backend for every supported Python
+        warnings.warn('ijson has no C backend here: reading COCO is several times slower', stacklevel=3)
+        backend = ijson
+    return backend
+
+
+def _invalid(path: Path, error: Exception) -> DatasetFormatError:
+    """The error for a file ijson could not parse; orjson (on a small enough file) tells the line."""
+    if path.stat().st_size <= ERROR_CONTEXT_LIMIT:
+        try:
+            loads(path.read_bytes())
+        except DecodeError as precise:
+            return DatasetFormatError(f'invalid JSON: {precise}', file=path, line=getattr(precise, 'lineno', None))
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return DatasetFormatError(f'invalid JSON: {reason}', file=path)
+
+
+_DEPTH_CHECKED: dict[tuple[str, int, int], None] = {}
+
+
+def check_depth(path: Path) -> None:
+    """Refuse a file nested deeper than the parsing limit before ijson sees it.
+
+    ijson builds a prefix string per level, so 100,000 nested arrays cost gigabytes; one cheap byte
+    pass (core's NestingGuard) per file version stops that.
+    """
+    info = path.stat()
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    if key in _DEPTH_CHECKED:
+        return
+    try:
+        check_file_depth(path, str(path))
+    except ParseError as error:
+        raise DatasetFormatError(error.message.removeprefix(f'{path}: '), file=path) from None
+    if len(_DEPTH_CHECKED) > 256:
+        _DEPTH_CHECKED.clear()
+    _DEPTH_CHECKED[key] = None
+
+
+@cache
+def _parse_errors() -> tuple[type[Exception], ...]:
+    from ijson.common import JSONError  # type: ignore[import-untyped]
+
+    return (JSONError, ValueError, UnicodeDecodeError)
+
+
+def check_object(path: Path) -> None:
+    """The document must be a JSON object; what follows only looks inside one."""
+    check_depth(path)
+    with open(path, 'rb') as handle:
+        head = handle.read(4096).lstrip(_WHITESPACE)
+        while not head:
+            block = handle.read(4096)
+            if not block:
+                break
+            head = block.lstrip(_WHITESPACE)
+    if not head.startswith(b'{'):
+        raise DatasetFormatError('COCO file must hold a JSON object', file=path)
+
+
+def top_value(path: Path, key: str) -> Any:
+    """The value of one top-level key (``None`` when absent); stops reading once it is complete."""
+    check_depth(path)
+    try:
+        with open(path, 'rb') as handle:
+            for value in _ijson().items(handle, key, use_float=True):
+                return value
+    except _parse_errors() as error:
+        raise _invalid(path, error) from None
+    return None
+
+
+def categories(path: Path) -> Any:
+    """``categories``: from the file's tail when it comes last (the usual layout), else by a scan."""
+    found = _tail_categories(path)
+    return found[0] if found is not None else top_value(path, 'categories')
+
+
+def _tail_categories(path: Path) -> tuple[Any] | None:
+    """``("categories" value,)`` when the file ends with ``"categories": <value> }``, else ``None``.
+
+    Sound because a value that parses on its own and is followed only by the closing brace sits in
+    the top-level object; any deeper key would need more closing brackets after it.
+    """
+    size = path.stat().st_size
+    with open(path, 'rb') as handle:
+        handle.seek(max(0, size - BLOCK))
+        tail = handle.read().rstrip(_WHITESPACE)
+    if not tail.endswith(b'}'):
+        return None
+    at = tail.rfind(_CATEGORIES)
+    if at < 0:
+        return None
+    slashes = len(tail[:at]) - len(tail[:at].rstrip(b'\\'))
+    if slashes % 2:  # the quote is escaped: inside a string, not a key
+        return None
+    rest = tail[at + len(_CATEGORIES) :].lstrip(_WHITESPACE)
+    if not rest.startswith(b':'):
+        return None
+    try:
+        return (loads(rest[1:-1]),)
+    except DecodeError:
+        return None
+
+
+class Scan(NamedTuple):
+    bounds: dict[int, int] | None  # per image id, at least as many as the annotations naming it; None: unknown
+    item_key: bool  # may the file hold an ``"item"`` key (which ijson's ``annotations.item`` would also match)?
+
+
+def scan(path: Path) -> Scan:
+    """One fast byte pass over the file: annotation counts per image id, and whether ``"item"`` occurs.
+
+    The counts come from ``"image_id": <int>``: they may include keys that are not an annotation's
+    (nested, in other objects) but never miss one, so an image whose count is reached is complete.
+    """
+    counts: Counter[bytes] = Counter()
+    item_key = False
+    carry = b''
+    with open(path, 'rb') as handle:
+        while True:
+            block = handle.read(BLOCK)
+            data = carry + block
+            if _ESCAPED_KEY.search(data):
+                return Scan(None, True)
+            item_key = item_key or b'"item"' in data
+            cut = len(data)
+            if block:  # keep for the next block what may continue there: a cut key, an unfinished value
+                cut = _safe_cut(data)
+            counts.update(_IMAGE_ID.findall(data, 0, cut))
+            if not block:
+                bounds: dict[int, int] = {}
+                for digits, count in counts.items():
+                    key = int(digits)
+                    bounds[key] = bounds.get(key, 0) + count  # b'-0' and b'0' are one id
+                return Scan(bounds, item_key)
+            carry = data[max(cut, 0) :]
+
+
+def _safe_cut(data: bytes) -> int:
+    """A position in ``data`` no match straddles, with only what may continue in the next block after it."""
+    tail = len(data) - 16  # room for a key cut in half
+    last = data.rfind(b'"image_id"')
+    if last < 0:
+        return max(tail, 0)
+    if _UNFINISHED.fullmatch(data, last + 10):
+        return last
+    match = _IMAGE_ID.match(data, last)
+    return max(match.end() if match else last + 10, tail)
+
+
+def iter_annotations(path: Path) -> Iterator[Any]:
+    """Each element of ``annotations``, one at a time; the whole file is validated on the way."""
+    check_depth(path)
+    try:
+        with open(path, 'rb') as handle:
+            yield from _ijson().items(handle, 'annotations.item', use_float=True, buf_size=1 << 14)
+    except _parse_errors() as error:
+        raise _invalid(path, error) from None
+
+
+class Waiting:
+    """Annotations that arrived before their image can be emitted: in memory, then on disk."""
+
+    def __init__(self) -> None:
+        self._memory: dict[int, list[tuple[int, Any]]] = {}
+        self._in_memory = 0
+        self._disk: dict[int, list[tuple[int, int, int]]] = {}
+        self._file: IO[bytes] | None = None
+
+    def add(self, image_id: int, run: list[tuple[int, Any]]) -> None:
+        held = self._memory.get(image_id)
+        if held is None:
+            self._memory[image_id] = run
+        else:
+            held.extend(run)
+        self._in_memory += len(run)
+        if self._in_memory > BUFFERED:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()
+        handle = self._file
+        handle.seek(0, 2)
+        offset = handle.tell()
+        chunks = []
+        for image_id, anns in self._memory.items():
+            where = self._disk.setdefault(image_id, [])
+            for index, ann in anns:
+                data = dumps(ann)
+                where.append((index, offset, len(data)))
+                chunks.append(data)
+                offset += len(data)
+        handle.write(b''.join(chunks))
+        self._memory.clear()
+        self._in_memory = 0
+
+    def take(self, image_id: int, *, keep: bool = False) -> list[tuple[int, Any]]:
+        """The annotations of one image, in file order; ``keep`` leaves them for a second image."""
+        found: list[tuple[int, Any]] = []
+        spilled = self._disk.get(image_id) if keep else self._disk.pop(image_id, None)
+        if spilled and self._file is not None:
+            for index, offset, length in spilled:
+                self._file.seek(offset)
+                found.append((index, loads(self._file.read(length))))
+        held = self._memory.get(image_id) if keep else self._memory.pop(image_id, None)
+        if held:
+            found.extend(held)
+            if not keep:
+                self._in_memory -= len(held)
+        return found
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def list_or_empty(path: Path, key: str) -> bool:
+    """Is the top-level ``key`` a list, absent or empty-ish (``null``, ``0``, ``""``, ``{}``)?
+
+    Walks parse events only up to that key, so the usual layout (``images`` first) costs little.
+    """
+    check_depth(path)
+    try:
+        with open(path, 'rb') as handle:
+            events = _ijson().parse(handle, use_float=True)
+            for prefix, event, value in events:
+                if prefix != key or event == 'map_key':
+                    continue
+                if event == 'start_array':
+                    return True
+                if event == 'start_map':
+                    return bool(next(events)[1] == 'end_map')
+                return not value
+    except _parse_errors() as error:
+        raise _invalid(path, error) from None
+    return True
+
+
+class Grouping:
+    """Which images have all their annotations, the annotations still waiting, and the orphans."""
+
+    def __init__(self, uses: Counter[int], bounds: dict[int, int] | None) -> None:
+        self.uses = uses  # image id -> how many entries of ``images`` still need its annotations
+        self.known = bounds is not None
+        # per image id, how many more annotations may still come (an upper bound)
+        self.left: dict[int, int] = {key: bounds.get(key, 0) for key in uses} if bounds is not None else {}
+        self.waiting = Waiting()
+        self._produced: set[int] = set()  # only ids named twice in ``images``
+        self._orphans: dict[Any, set[int]] = {}
+
+    def add(self, image_id: int, run: list[tuple[int, Any]]) -> bool:
+        """Keep a run of annotations of one image; True when it holds the last ones the image waited for."""
+        if image_id not in self.uses:
+            self._orphans.setdefault(image_id, set()).update(index for index, _ in run)
+            return False
+        self.waiting.add(image_id, run)
+        if not self.known:
+            return False
+        left = self.left[image_id] = self.left[image_id] - len(run)
+        return left <= 0
+
+    def ready(self, image: Any) -> bool:
+        """May ``image`` be emitted now? (A malformed entry is emitted at once, to be reported.)"""
+        image_id = image.get('id') if isinstance(image, dict) else None
+        if type(image_id) is not int:
+            return True
+        return self.known and self.left.get(image_id, 0) <= 0
+
+    def take(self, image_id: int) -> list[tuple[int, Any]]:
+        """The annotations of one image; forgotten unless another ``images`` entry has the same id."""
+        uses = self.uses[image_id] = self.uses[image_id] - 1
+        if uses > 0:
+            return self.waiting.take(image_id, keep=True)
+        del self.uses[image_id]
+        self.left.pop(image_id, None)
+        return self.waiting.take(image_id)
+
+    def produced(self, image_id: int) -> None:
+        self._orphans.pop(image_id, None)
+        if self.uses.get(image_id):
+            self._produced.add(image_id)
+
+    def lost(self, image_id: Any, anns: list[tuple[int, Any]]) -> None:
+        """The image could not become an item: its annotations are reported with the orphans."""
+        if anns and image_id not in self._produced:
+            self._orphans.setdefault(image_id, set()).update(index for index, _ in anns)
+
+    def orphans(self) -> list[tuple[Any, list[int]]]:
+        """Annotations whose image id names no item, by image in order of first appearance."""
+        found = [(key, sorted(indexes)) for key, indexes in self._orphans.items()]
+        return sorted(found, key=lambda pair: pair[1][0])

@@ -1,7 +1,0 @@
-"""Client for the Synapse platform's REST API."""
-
-from synapse_sdk.clients.backend.client import BackendClient
-from synapse_sdk.clients.backend.http import RetryPolicy
-from synapse_sdk.clients.backend.log_sink import BackendLogSink
-
-__all__ = ['BackendClient', 'BackendLogSink', 'RetryPolicy']

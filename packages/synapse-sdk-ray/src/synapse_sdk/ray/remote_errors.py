@@ -1,5 +1,0 @@
-"""Moved to :mod:`synapse_sdk.plugins.remote.transport` (every executor uses it); this name keeps working."""
-
-from synapse_sdk.plugins.remote.transport import describe_exception, jsonable, rebuild_exception
-
-__all__ = ['describe_exception', 'jsonable', 'rebuild_exception']

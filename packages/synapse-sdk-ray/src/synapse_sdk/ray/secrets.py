@@ -1,5 +1,0 @@
-"""Kept for existing imports; the one definition of secrets is :mod:`synapse_sdk.core.secrets`."""
-
-from synapse_sdk.plugins.remote.secrets import Secret, is_secret_name, redact_values, reveal, split_env
-
-__all__ = ['Secret', 'is_secret_name', 'redact_values', 'reveal', 'split_env']
