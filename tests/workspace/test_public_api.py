@@ -34,3 +34,21 @@ def test_errors_are_exported_from_the_root(root: str, errors: str) -> None:
         if inspect.isclass(value) and issubclass(value, SynapseError) and value.__module__ == errors
     }
     assert sorted(defined - set(module.__all__)) == []
+
+
+def test_every_error_class_lives_in_an_errors_module() -> None:
+    # the style rule "each package's errors in its errors.py": one place to look for what can be raised
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / 'packages'
+    strays = []
+    for path in root.glob('*/src/synapse_sdk/**/*.py'):
+        if path.name == 'errors.py':
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
+            if isinstance(node, ast.ClassDef) and node.name.endswith('Error'):
+                bases = {getattr(base, 'id', getattr(base, 'attr', '')) for base in node.bases}
+                if any(base.endswith(('Error', 'Exception')) for base in bases):
+                    strays.append(f'{path.relative_to(root)}: {node.name}')
+    assert strays == []

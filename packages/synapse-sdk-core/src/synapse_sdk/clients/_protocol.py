@@ -24,14 +24,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from synapse_sdk.core.errors import SynapseError
+from synapse_sdk.core.errors import UnsupportedOperationError as UnsupportedOperationError
 
 Record = dict[str, Any]
 PathLike = str | os.PathLike[str]
-
-
-class UnsupportedOperationError(SynapseError, NotImplementedError):
-    """The backend in use cannot do this (for example registering a local folder on the platform)."""
 
 
 @runtime_checkable

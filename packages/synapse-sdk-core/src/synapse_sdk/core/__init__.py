@@ -1,12 +1,14 @@
 """Shared foundations of the Synapse SDK: errors, registries, credentials and settings."""
 
-from synapse_sdk.core._registry import DuplicateNameError, Registry, RegistryEntry
+from synapse_sdk.core._registry import Registry, RegistryEntry
 from synapse_sdk.core._version import sdk_version
 from synapse_sdk.core.errors import (
     ArchiveError,
     ClientError,
     ConfigError,
     CredentialsError,
+    DuplicateNameError,
+    LockedError,
     MissingDependencyError,
     MissingFileError,
     NotFoundError,
@@ -14,6 +16,7 @@ from synapse_sdk.core.errors import (
     SecretFileError,
     SynapseError,
     SynapseWarning,
+    UnsupportedOperationError,
 )
 
 __all__ = [
@@ -22,6 +25,7 @@ __all__ = [
     'ConfigError',
     'CredentialsError',
     'DuplicateNameError',
+    'LockedError',
     'MissingDependencyError',
     'MissingFileError',
     'NotFoundError',
@@ -31,5 +35,6 @@ __all__ = [
     'SecretFileError',
     'SynapseError',
     'SynapseWarning',
+    'UnsupportedOperationError',
     'sdk_version',
 ]

@@ -13,11 +13,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from synapse_sdk.core.errors import SynapseError
-
-
-class LockedError(SynapseError, FileExistsError):
-    """Another live process holds the lock."""
+from synapse_sdk.core.errors import LockedError as LockedError
 
 
 def lock_path(path: str | os.PathLike[str]) -> Path:

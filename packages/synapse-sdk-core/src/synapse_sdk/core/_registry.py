@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Generic, TypeVar
 
-from synapse_sdk.core.errors import MissingDependencyError, NotFoundError, SynapseError
+from synapse_sdk.core.errors import DuplicateNameError as DuplicateNameError
+from synapse_sdk.core.errors import MissingDependencyError, NotFoundError
 
 T = TypeVar('T')
-
-
-class DuplicateNameError(SynapseError, ValueError):
-    """A registry name or alias is already taken by another target."""
 
 
 @dataclass(frozen=True)

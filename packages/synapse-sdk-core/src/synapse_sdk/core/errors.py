@@ -103,3 +103,15 @@ class ParseError(ConfigError):
         super().__init__(message, details={**(details or {}), 'path': path, 'line': line})
         self.path = path
         self.line = line
+
+
+class UnsupportedOperationError(SynapseError, NotImplementedError):
+    """The backend in use cannot do this (for example registering a local folder on the platform)."""
+
+
+class LockedError(SynapseError, FileExistsError):
+    """Another live process holds the lock."""
+
+
+class DuplicateNameError(SynapseError, ValueError):
+    """A registry name or alias is already taken by another target."""

@@ -25,7 +25,8 @@ from synapse_sdk.core._atomic import scratch, scratch_dir
 from synapse_sdk.core._packing import DEFAULT_EXCLUDES, PackPlan, Skipped, plan_folder
 from synapse_sdk.core._secrets import MASK, is_secret, redact_mapping
 from synapse_sdk.core.errors import ArchiveError, MissingFileError
-from synapse_sdk.plugins.errors import PluginError
+from synapse_sdk.plugins.errors import BuildError as BuildError
+from synapse_sdk.plugins.errors import PluginUploadError as PluginUploadError
 from synapse_sdk.utils.file import calculate_checksum
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -38,14 +39,6 @@ class UploadStage(str, Enum):
     BUILDING = 'building'
     UPLOADING = 'uploading'
     VERIFYING = 'verifying'
-
-
-class PluginUploadError(PluginError, OSError):
-    """Archiving, building or uploading a plugin failed."""
-
-
-class BuildError(PluginUploadError):
-    """Building the plugin's wheel failed; ``details`` holds the tool's output."""
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synapse_sdk.core.errors import ClientError, ConfigError, NotFoundError, ParseError, SynapseError
+
+if TYPE_CHECKING:
+    from synapse_sdk.plugins.actions._steps import RollbackFailure
 
 
 class PluginError(SynapseError):
@@ -124,3 +127,19 @@ class ServeActionError(ServeError, RuntimeError):
 
 class ServeUnavailableError(ServeError, ClientError):
     """No answer from the served action (not running, deleted, or unreachable)."""
+
+
+class PluginUploadError(PluginError, OSError):
+    """Archiving, building or uploading a plugin failed."""
+
+
+class BuildError(PluginUploadError):
+    """Building the plugin's wheel failed; ``details`` holds the tool's output."""
+
+
+class RollbackError(PluginError, RuntimeError):
+    """Some of a step's recorded work could not be undone; ``failures`` lists each error."""
+
+    def __init__(self, failures: list[RollbackFailure]) -> None:
+        super().__init__('; '.join(str(f) for f in failures), details={'steps': [f.step for f in failures]})
+        self.failures = failures

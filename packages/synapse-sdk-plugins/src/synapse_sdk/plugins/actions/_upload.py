@@ -32,6 +32,7 @@ from synapse_sdk.plugins.actions._steps import (
 )
 from synapse_sdk.plugins.enums import PluginCategory
 from synapse_sdk.plugins.errors import PluginError
+from synapse_sdk.plugins.errors import RollbackError as RollbackError
 
 
 class UploadProgressCategories:
@@ -43,14 +44,6 @@ class _Undo:
     step: str
     description: str
     undo: Callable[[], None]
-
-
-class RollbackError(PluginError, RuntimeError):
-    """Some of a step's recorded work could not be undone; ``failures`` lists each error."""
-
-    def __init__(self, failures: list[RollbackFailure]) -> None:
-        super().__init__('; '.join(str(f) for f in failures), details={'steps': [f.step for f in failures]})
-        self.failures = failures
 
 
 @dataclass
