@@ -296,13 +296,13 @@ class RayJobsApiExecutor(RayExecutorBase):
         self.deliver_events(job_id, info)
         if status == 'SUCCEEDED':
             raw = self._record(info, job_id, RESULT_FILE)
-            if raw is None:
+            if not raw:
                 raise ExecutionError(f'job {job_id} succeeded but left no result record')
             return json.loads(raw.decode('utf-8'))['result']
         if status == 'STOPPED':
             raise JobStoppedError(f'job {job_id} was stopped before it finished', details={'job_id': job_id})
         raw = self._record(info, job_id, ERROR_FILE)
-        if raw is not None:
+        if raw:  # the dashboard answers b'' for a record the job never wrote (seen on a busy head)
             raise rebuild_exception(json.loads(raw.decode('utf-8')))
         tail = '\n'.join(self.logs(job_id).splitlines()[-20:])
         if "No module named 'synapse_sdk" in tail:
