@@ -148,8 +148,7 @@ class Writer(ABC):
         """Write what a worker's copy made (:attr:`files`), in its order."""
         for path, data in files:
             if isinstance(data, bytes):
-                with open(path, 'wb') as handle:
-                    handle.write(data)
+                self.put(path, data)
             else:
                 place_image(data, Path(path), self.images)
 
@@ -159,6 +158,17 @@ class Writer(ABC):
     @abstractmethod
     def write(self, item: Item) -> None:
         """Write one item (its annotations, and its image unless ``images='none'``)."""
+
+    def write_item(self, item: Item) -> None:
+        """Write ``item`` as a conversion does: the source's class order first (a DM file's
+        ``classification`` lists), and every report entry made meanwhile names its image."""
+        for name in item.categories:
+            self.classes.id(name)
+        self.report.image = str(item.image) if item.image is not None else None
+        try:
+            self.write(item)
+        finally:
+            self.report.image = None
 
     def parallel(self) -> bool:
         """Whether the items may now be written on several processes (see :attr:`per_image`)."""

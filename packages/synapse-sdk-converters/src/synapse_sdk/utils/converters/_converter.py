@@ -208,12 +208,8 @@ class DatasetConverter:
             write_parallel(reader.items(), writer, spec, self.workers, done=step)
         else:
             for item in reader.items():
-                for name in item.categories:  # the source's own class order first (DM classification lists)
-                    classes.id(name)
                 writer.prepare(item)
-                report.image = str(item.image) if item.image is not None else None
-                writer.write(item)
-                report.image = None
+                writer.write_item(item)
                 step(1)
         if not summary.total_images:
             raise nothing_converted(self.root_dir, report, writer.first_missing, self.source)

@@ -109,11 +109,6 @@ def place_image(source: Path, target: Path, mode: ImageMode) -> None:
         try:
             os.link(source, target)
             return
-        except FileExistsError:
-            if os.path.samefile(source, target):  # linked already (a batch written again, workers=N)
-                return
-            os.unlink(target)
-            return place_image(source, target, mode)
         except OSError:
             pass
     shutil.copyfile(source, target)

@@ -91,11 +91,7 @@ def _write(items: list[Item], start: _Start) -> _Batch:
         report.entries = []
         item = reader.complete(pending) if pending.deferred is not None else pending
         if item is not None:
-            for name in item.categories:
-                classes.id(name)
-            report.image = str(item.image) if item.image is not None else None
-            writer.write(item)
-            report.image = None
+            writer.write_item(item)
         entries.append(report.entries)
     return _Batch(
         entries,

@@ -250,7 +250,7 @@ class VOCWriter(Writer):
         self._names: set[str] = set()
         self._annotations = str(self.annotations)
         #: a worker's ``ImageSets`` lines of the batch it writes (the main process writes the files)
-        self._listed: dict[str, list[str]] | None = None
+        self._listed: dict[str, list[str]] = {}
 
     def prepare(self, item: Item) -> None:
         if item.name in self._names:  # VOC keeps every split in one folder: both kept, this one renamed
@@ -267,12 +267,8 @@ class VOCWriter(Writer):
             item.name = renamed
         self._names.add(item.name)
 
-    def adopt(self, state: dict[str, Any]) -> None:
-        if self._listed is None:
-            self._listed = {}
-
     def delta(self) -> dict[str, Any]:
-        listed, self._listed = self._listed or {}, {}
+        listed, self._listed = self._listed, {}
         return {'listed': listed}
 
     def merge(self, delta: dict[str, Any]) -> None:
@@ -320,7 +316,7 @@ class VOCWriter(Writer):
         parts.append('</annotation>\n')
         self.put(os.path.join(self._annotations, f'{item.name}.xml'), ''.join(parts).encode())
         self.put_image(item, self.image_dir / file_name)
-        if self._listed is not None:
+        if self.files is not None:  # a worker's copy
             self._listed.setdefault(item.split, []).append(item.name)
         else:
             self._list(item.split).write(item.name + '\n')
