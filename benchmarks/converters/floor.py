@@ -1,6 +1,9 @@
 """The floor: the least code that parses the input and writes the output, nothing else.
 
 No validation, no report, no atomic rename, no attributes: what any converter must at least spend.
+The output is the one the SDK writes, file for file (``run.py --check`` compares them): a dataset
+with polygons is a YOLO *segment* dataset, so its boxes are written as four-corner polygons (mixed
+box and polygon rows are what Ultralytics drops or misreads).
 """
 
 from __future__ import annotations
@@ -38,12 +41,17 @@ def coco_to_yolo(src: Path, out: Path) -> None:
                 )
             else:
                 x, y, bw, bh = ann['bbox']
-                rows.append(f'{cls} {(x + bw / 2) / w:.6f} {(y + bh / 2) / h:.6f} {bw / w:.6f} {bh / h:.6f}')
+                rows.append(_corners(cls, x, y, x + bw, y + bh, w, h))
         stem = image['file_name'].rsplit('.', 1)[0]
         with open(out / 'labels' / f'{stem}.txt', 'w') as handle:
             handle.write('\n'.join(rows) + '\n')
     with open(out / 'classes.txt', 'w') as handle:
         handle.write(''.join(c['name'] + '\n' for c in doc['categories']))
+
+
+def _corners(cls: int, x0: float, y0: float, x1: float, y1: float, w: int, h: int) -> str:
+    a, b, c, d = f'{x0 / w:.6f}', f'{y0 / h:.6f}', f'{x1 / w:.6f}', f'{y1 / h:.6f}'
+    return f'{cls} {a} {b} {c} {b} {c} {d} {a} {d}'
 
 
 def coco_to_voc(src: Path, out: Path) -> None:
@@ -116,18 +124,21 @@ def _dm_items(src: Path):  # type: ignore[no-untyped-def]
         stem = name[:-5]
         doc = orjson.loads((src / 'json' / name).read_bytes())
         w, h = _png_size(src / 'original_files' / f'{stem}.png')
-        yield stem, doc['images'][0], w, h
+        yield stem, doc, doc['images'][0], w, h
 
 
 def dm_to_yolo(src: Path, out: Path) -> None:
     classes: dict[str, int] = {}
     (out / 'labels').mkdir(parents=True)
-    for stem, image, w, h in _dm_items(src):
+    for stem, doc, image, w, h in _dm_items(src):
+        for names in doc.get('classification', {}).values():  # the file's declared class order first
+            for name in names:
+                classes.setdefault(name, len(classes))
         rows = []
         for box in image.get('bounding_box', ()):
             cls = classes.setdefault(box['classification'], len(classes))
             x, y, bw, bh = box['data']
-            rows.append(f'{cls} {(x + bw / 2) / w:.6f} {(y + bh / 2) / h:.6f} {bw / w:.6f} {bh / h:.6f}')
+            rows.append(_corners(cls, x, y, x + bw, y + bh, w, h))
         for poly in image.get('polygon', ()):
             cls = classes.setdefault(poly['classification'], len(classes))
             rows.append(f'{cls} ' + ' '.join(f'{px / w:.6f} {py / h:.6f}' for px, py in poly['data']))
@@ -140,7 +151,7 @@ def dm_to_yolo(src: Path, out: Path) -> None:
 def dm_to_coco(src: Path, out: Path) -> None:
     classes: dict[str, int] = {}
     images, anns = [], []
-    for index, (stem, image, w, h) in enumerate(_dm_items(src)):
+    for index, (stem, _doc, image, w, h) in enumerate(_dm_items(src)):
         images.append({'id': index + 1, 'file_name': f'{stem}.png', 'width': w, 'height': h})
         for box in image.get('bounding_box', ()):
             cls = classes.setdefault(box['classification'], len(classes))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -65,19 +66,26 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+#: Outputs are kept until the whole run ends. On an ext4 without a journal (this machine's disk),
+#: creating a file skips, one lookup each, every inode of its group freed in the last 5-35 s: deleting
+#: one run's 10,000 files just before the next run made that run's file creation 10x slower (kernel
+#: ``recently_deleted``, seen with ``perf``), whichever tool came next.
+OUTPUTS = Path(tempfile.gettempdir()) / f'synapse-converter-bench-out-{os.getpid()}'
+
+
 def run_once(tool: str, pair: tuple[str, str], data: Path, timeout: float) -> dict[str, float] | str:
-    with tempfile.TemporaryDirectory(dir=data.parent) as scratch:
-        out = Path(scratch) / 'out'
-        try:
-            done = subprocess.run(
-                [*command(tool), str(HERE / 'worker.py'), tool, *pair, str(data), str(out)],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                preexec_fn=_limit_memory,
-            )
-        except subprocess.TimeoutExpired:
-            return f'timeout > {timeout:.0f} s'
+    OUTPUTS.mkdir(exist_ok=True)
+    out = Path(tempfile.mkdtemp(dir=OUTPUTS)) / 'out'
+    try:
+        done = subprocess.run(
+            [*command(tool), str(HERE / 'worker.py'), tool, *pair, str(data), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=_limit_memory,
+        )
+    except subprocess.TimeoutExpired:
+        return f'timeout > {timeout:.0f} s'
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ['?'])[-1]
         if 'MemoryError' in done.stderr or done.returncode in (-9, 137):
@@ -150,22 +158,52 @@ def main() -> None:
     )
     parser.add_argument('--timeout', type=float, default=900)
     parser.add_argument('--json', type=Path, help='also write the raw results here')
+    parser.add_argument('--check', action='store_true', help='first check the floor writes what synapse writes')
     args = parser.parse_args()
     tools = args.tools.split(',')
     if any(t in PEERS for t in tools) and shutil.which('uv') is None:
         sys.exit('uv is needed to run the peers in their own environment')
     known = PAIRS + FORMAT_PAIRS
-    pairs = [tuple(p.split(':')) for p in args.pairs.split(',') if p] or PAIRS
+    named = [p.split(':', 1) for p in args.pairs.split(',') if p]
+    pairs = [(p[0], p[-1]) for p in named] or PAIRS
     unknown = [p for p in pairs if p not in known]
     if unknown:
         sys.exit(f'unknown pairs {unknown}; known: {",".join(a + ":" + b for a, b in known)}')
     data = ensure_data(args.data / str(args.images), args.images)
+    try:
+        if args.check:
+            check_floor(data, [p for p in pairs if p in SUPPORTS['floor'] and p[1] == 'yolo'])
+        measure_all(args, tools, pairs, data)
+    finally:
+        shutil.rmtree(OUTPUTS, ignore_errors=True)
+
+
+def check_floor(data: Path, pairs: list[tuple[str, str]]) -> None:
+    """The floor is only a floor if it writes the same label files as synapse: compare them."""
+    for pair in pairs:
+        outs = {}
+        for tool in ('synapse', 'floor'):
+            OUTPUTS.mkdir(exist_ok=True)
+            outs[tool] = Path(tempfile.mkdtemp(dir=OUTPUTS)) / 'out'
+            command = [sys.executable, str(HERE / 'worker.py'), tool, *pair, str(data), str(outs[tool])]
+            subprocess.run(command, check=True, capture_output=True)
+        ours, floors = (outs[t] / 'labels' for t in ('synapse', 'floor'))
+        names = sorted(os.listdir(ours))
+        if names != sorted(os.listdir(floors)):
+            sys.exit(f'{pair[0]} -> {pair[1]}: the floor writes other label files than synapse')
+        differ = [n for n in names if (ours / n).read_bytes() != (floors / n).read_bytes()]
+        if differ:
+            sys.exit(f'{pair[0]} -> {pair[1]}: {len(differ)} label files differ from synapse, e.g. {differ[0]}')
+        print(f'{pair[0]} -> {pair[1]}: the floor writes the same {len(names)} label files as synapse', file=sys.stderr)
+
+
+def measure_all(args: argparse.Namespace, tools: list[str], pairs: list[tuple[str, str]], data: Path) -> None:
     results: dict[str, dict[str, dict[str, object]]] = {}
     for pair in pairs:
         results[f'{pair[0]} -> {pair[1]}'] = measure_pair(pair, tools, data, args.repeats, args.timeout)
     print_table(results, args.images)
     growth: dict[int, dict[str, dict[str, dict[str, object]]]] = {}
-    growth_tools = [t for t in ('synapse', 'synapse-w2', 'floor') if t in tools]
+    growth_tools: list[str] = [t for t in ('synapse', 'synapse-w2', 'floor') if t in tools]
     for size in sorted({int(s) for s in args.sizes.split(',') if s} - {args.images}):
         scaled = ensure_data(args.data / str(size), size)
         growth[size] = {f'{a} -> {b}': measure_pair((a, b), growth_tools, scaled, 1, args.timeout) for a, b in pairs}

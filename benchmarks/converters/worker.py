@@ -129,10 +129,12 @@ def main() -> None:
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes (workers=N)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    cpu += children.ru_utime + children.ru_stime
+    main = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    system = after.ru_stime - before.ru_stime + children.ru_stime
+    cpu = main + children.ru_utime + children.ru_stime
     # peak RSS of one process: this one or its largest worker
-    print(json.dumps({'seconds': seconds, 'cpu': cpu, 'rss_mb': max(after.ru_maxrss, children.ru_maxrss) / 1024}))
+    rss = max(after.ru_maxrss, children.ru_maxrss) / 1024
+    print(json.dumps({'seconds': seconds, 'cpu': cpu, 'cpu_main': main, 'cpu_system': system, 'rss_mb': rss}))
 
 
 if __name__ == '__main__':
