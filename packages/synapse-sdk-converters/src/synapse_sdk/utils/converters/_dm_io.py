@@ -490,7 +490,7 @@ class DMWriter(Writer):
         if self.version == 'v1':
             doc = convert_v2_to_v1(doc)
         self.put(json_dir / f'{item.name}.json', dumps(doc, indent=True))
-        self.put_image(item, files_dir / item.output_file_name)
+        self.put_image(item, files_dir)
         for ann in item.annotations:
             self.counted(item.split, KIND_NAMES[type(ann)])
             if not isinstance(ann, (Other, Tag)):

@@ -26,9 +26,9 @@ class Losses:
         self.counts: Counter[str] = Counter()
         self.changes: Counter[str] = Counter()
 
-    def change(self, what: str) -> None:
-        """Count an annotation written as another kind (a polygon as its box, ...)."""
-        self.changes[what] += 1
+    def change(self, what: str, count: int = 1) -> None:
+        """Count annotations written as another kind (a polygon as its box, ...)."""
+        self.changes[what] += count
 
     def add(self, what: str) -> None:
         self.counts[what] += 1

@@ -315,7 +315,7 @@ class VOCWriter(Writer):
                 self.losses.cannot_hold(ann)
         parts.append('</annotation>\n')
         self.put(os.path.join(self._annotations, f'{item.name}.xml'), ''.join(parts).encode())
-        self.put_image(item, self.image_dir / file_name)
+        self.put_image(item, self.image_dir)
         if self.files is not None:  # a worker's copy
             self._listed.setdefault(item.split, []).append(item.name)
         else:

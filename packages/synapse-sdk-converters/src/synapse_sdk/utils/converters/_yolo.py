@@ -381,7 +381,7 @@ class YOLOWriter(Writer):
             if self.spool is None:
                 self.spool = tempfile.TemporaryFile('w+', encoding='utf-8', newline='\n')
             self.spool.write('\0'.join((label_path, item.name, item.source, *self._corners)) + '\n')
-        self.put_image(item, images_dir / item.output_file_name)
+        self.put_image(item, images_dir)
         self.summary.images[item.split or 'all'] = self.summary.images.get(item.split or 'all', 0) + 1
         self.losses.flush(self.report, item)
 
@@ -407,7 +407,6 @@ class YOLOWriter(Writer):
                 boxes += 1
                 cid = class_id(ann.label)
                 if task == 'segment':
-                    self.losses.change('boxes written as their four-corner polygons (task=segment)')
                     rows.append(_corners_row(cid, x0, y0, x1, y1, width, height))
                     continue
                 row = (
@@ -429,6 +428,8 @@ class YOLOWriter(Writer):
         if boxes:
             kinds = self.summary.kinds(item.split or 'all')
             kinds['bbox'] = kinds.get('bbox', 0) + boxes
+            if task == 'segment':
+                self.losses.change('boxes written as their four-corner polygons (task=segment)', boxes)
         return rows
 
     def _row(self, ann: Annotation, item: Item, width: int, height: int) -> str | None:
