@@ -39,6 +39,10 @@ class ReportEntry:
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
 
+    def __reduce__(self) -> tuple[type[ReportEntry], tuple[Any, ...]]:
+        # a worker's entries cross to the main process (workers=N): by value, half the default's cost
+        return ReportEntry, (self.action, self.reason, self.item, self.file, self.line, self.annotation, self.image)
+
 
 @dataclass
 class Report:
