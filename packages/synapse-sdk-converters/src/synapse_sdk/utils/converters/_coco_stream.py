@@ -1,14 +1,16 @@
 """Read a COCO ``annotations.json`` without loading it: memory stays flat as the image count grows.
 
-``images`` and ``categories`` are small and read whole; ``annotations`` are streamed with ijson and
-handed back grouped per image, in ``images`` order. A cheap byte scan first counts, per image id,
-an upper bound of its annotations, so an image is emitted the moment its last annotation arrived:
-when annotations follow the images order (our writer, most tools), nothing waits. Annotations that
-arrive early (any other order, or ``annotations`` before ``images``) wait in a temporary file.
+``images`` and ``categories`` are small and read whole; ``annotations`` are streamed (by orjson a
+window at a time, by ijson when the file is unusual) and handed back grouped per image, in ``images``
+order. A cheap byte scan first counts, per image id, an upper bound of its annotations, so an image is
+emitted the moment its last annotation arrived: when annotations follow the images order (our writer,
+most tools), nothing waits. Annotations that arrive early (any other order, or ``annotations`` before
+``images``) wait in a temporary file.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import tempfile
 import warnings
@@ -21,6 +23,7 @@ from typing import IO, Any, NamedTuple
 
 from synapse_sdk.core._parsing import check_file_depth
 from synapse_sdk.core.errors import ParseError
+from synapse_sdk.utils.converters._json_chunks import Unusual, array_batches
 from synapse_sdk.utils.converters._jsonio import DecodeError, dumps, loads
 from synapse_sdk.utils.converters.errors import DatasetFormatError
 
@@ -193,11 +196,29 @@ def _safe_cut(data: bytes) -> int:
 
 
 def iter_annotations(path: Path) -> Iterator[Any]:
-    """Each element of ``annotations``, one at a time; the whole file is validated on the way."""
+    """Each element of ``annotations``, one at a time; the whole file is validated on the way.
+
+    orjson parses the array a window at a time (``_json_chunks``, ~3x faster); on anything it does
+    not vouch for, ijson reads the file instead, past the elements already given, and so decides
+    both the values and the errors.
+    """
     check_depth(path)
+    given = 0
+    try:
+        for batch in array_batches(path, 'annotations'):
+            yield from batch
+            given += len(batch)
+        return
+    except Unusual:
+        pass
+    yield from _ijson_annotations(path, given)
+
+
+def _ijson_annotations(path: Path, skip: int) -> Iterator[Any]:
     try:
         with open(path, 'rb') as handle:
-            yield from _ijson().items(handle, 'annotations.item', use_float=True, buf_size=1 << 14)
+            items = _ijson().items(handle, 'annotations.item', use_float=True, buf_size=1 << 14)
+            yield from itertools.islice(items, skip, None)
     except _parse_errors() as error:
         raise _invalid(path, error) from None
 
