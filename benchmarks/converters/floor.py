@@ -1,9 +1,9 @@
 """The floor: the least code that parses the input and writes the output, nothing else.
 
 No validation, no report, no atomic rename, no attributes: what any converter must at least spend.
-The output is the one the SDK writes, file for file (``run.py --check`` compares them): a dataset
-with polygons is a YOLO *segment* dataset, so its boxes are written as four-corner polygons (mixed
-box and polygon rows are what Ultralytics drops or misreads).
+The YOLO label files are the ones the SDK writes, file for file (``run.py --check`` compares them):
+a dataset with polygons is a YOLO *segment* dataset, so its boxes are written as four-corner
+polygons (mixed box and polygon rows are what Ultralytics drops or misreads).
 """
 
 from __future__ import annotations

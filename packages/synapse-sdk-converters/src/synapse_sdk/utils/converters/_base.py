@@ -125,8 +125,8 @@ class Writer(ABC):
         #: The first item skipped because its image was not found (for the "nothing written" error).
         self.first_missing: Item | None = None
         #: On a worker's copy (``workers=N``): the files it made, for the main process to write.
-        #: One process creates every file: the file system serialises creating them anyway, and
-        #: several processes creating files at once slow each other down several times over.
+        #: One process creates every file: the file system serialises creating files in one
+        #: folder, and two processes doing it at once spent twice the kernel CPU for the same files.
         self.files: list[tuple[str, bytes | Path]] | None = None
 
     def put(self, path: str | os.PathLike[str], data: bytes) -> None:
