@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from synapse_sdk.utils.converters._coco import COCOReader
-from synapse_sdk.utils.converters._dm_io import _FAST, _annotation, item_from_v2
+from synapse_sdk.utils.converters._dm_io import _FAST, _annotation, fill_from_v2
 from synapse_sdk.utils.converters._dm_schema import convert_v1_to_v2, convert_v2_to_v1
+from synapse_sdk.utils.converters._model import Item
 from synapse_sdk.utils.converters._report import Report
 from synapse_sdk.utils.converters._voc import parse_voc_xml
 from synapse_sdk.utils.converters._yolo import YOLOReader
@@ -66,9 +67,7 @@ def _only_typed_errors(call: Any, *args: Any, **kwargs: Any) -> None:
 def test_dm_v2_items(image: dict[str, Any], extra: dict[str, Any]) -> None:
     doc = {**extra, 'images': [image]}
     for strict in (False, True):
-        _only_typed_errors(
-            item_from_v2, doc, name='x', split='', image=None, source='x.json', report=Report(strict=strict)
-        )
+        _only_typed_errors(fill_from_v2, Item('x', '', None, source='x.json'), doc, Report(strict=strict))
 
 
 @FUZZ
@@ -213,7 +212,7 @@ def test_writers_take_whatever_a_reader_yields(tmp_path: Path, image: dict[str, 
     from synapse_sdk.utils.converters._report import ConversionSummary
 
     report = Report()
-    item = item_from_v2({'images': [image]}, name='x', split='', image=None, source='x.json', report=report)
+    item = fill_from_v2(Item('x', '', None, source='x.json'), {'images': [image]}, report)
     item.width, item.height = size
     for name in ('yolo', 'coco', 'pascal', 'dm_v2', 'dm_v1'):
         out = tmp_path / name

@@ -36,6 +36,13 @@ class ClassMap:
             self.names.append(name)
         return found
 
+    def add(self, names: Iterable[str]) -> None:
+        """Give each of ``names`` an id, in order, unless it has one (once per item: the known are skipped fast)."""
+        known = self._ids
+        for name in names:
+            if name not in known:
+                self.id(name)
+
     def reset(self, names: Iterable[str]) -> None:
         """Make the list ``names`` again (a worker's copy, at the start of each batch)."""
         self.names.clear()
@@ -137,9 +144,11 @@ class Writer(ABC):
         # os-level calls: a buffered file object costs as much again as creating a small file
         fd = os.open(path, _CREATE, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            written = os.write(fd, data)
+            if written < len(data):  # a short write (rare, but allowed)
+                view = memoryview(data)[written:]
+                while view:
+                    view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
 
@@ -172,8 +181,7 @@ class Writer(ABC):
     def write_item(self, item: Item) -> None:
         """Write ``item`` as a conversion does: the source's class order first (a DM file's
         ``classification`` lists), and every report entry made meanwhile names its image."""
-        for name in item.categories:
-            self.classes.id(name)
+        self.classes.add(item.categories)
         self.report.image = str(item.image) if item.image is not None else None
         try:
             self.write(item)

@@ -41,7 +41,7 @@ CLASS_TOOLS = frozenset({'bounding_box', 'polygon', 'polyline', 'segmentation'})
 def read_dm_file(path: str | Path, version: str) -> dict[str, Any]:
     """Parse one DM JSON file as ``version`` ('v1' or 'v2') and return it as a v2 document."""
     try:
-        with open(path, 'rb') as handle:
+        with open(path, 'rb', buffering=0) as handle:  # read whole: a buffer would only add a copy
             doc = loads(handle.read())
     except DecodeError as error:
         raise DatasetFormatError(f'invalid JSON: {error}', file=path, line=getattr(error, 'lineno', None)) from None
@@ -59,22 +59,28 @@ def read_dm_file(path: str | Path, version: str) -> dict[str, Any]:
     return doc  # type: ignore[no-any-return]
 
 
-def item_from_v2(
-    doc: dict[str, Any], *, name: str, split: str, image: Path | None, source: str, report: Report
-) -> Item:
-    """Build an :class:`Item` from a v2 document's first image; anything else is reported."""
+def fill_from_v2(item: Item, doc: dict[str, Any], report: Report) -> Item:
+    """Give ``item`` (as listed) a v2 document's first image's annotations and the classes it
+    declares; anything else in the document is reported."""
+    source = item.source
     images = doc.get('images') or []
     if len(images) > 1:
         report.skipped(f'DM file has {len(images)} images; only images[0] pairs with the original file', file=source)
-    for plural in MEDIA_TYPES:
-        if plural != 'images' and doc.get(plural):
-            report.skipped(f'{plural} are not converted (images only)', file=source)
+    if not _IMAGES_ONLY.issuperset(doc):
+        for plural in MEDIA_TYPES:
+            if plural != 'images' and doc.get(plural):
+                report.skipped(f'{plural} are not converted (images only)', file=source)
     image_doc = images[0] if images else {}
     if not isinstance(image_doc, dict):
         raise DatasetFormatError('images[0] must be an object', file=source)
-    item = Item(name, split, image, annotations=annotations_from_v2(image_doc, source, report), source=source)
+    item.annotations = annotations_from_v2(image_doc, source, report)
     item.categories = declared_classes(doc.get('classification'))
+    item.deferred = None
     return item
+
+
+#: The keys of a document with images and nothing else to report.
+_IMAGES_ONLY = frozenset({'images', 'classification'})
 
 
 def declared_classes(classification: Any) -> tuple[str, ...]:
@@ -136,20 +142,28 @@ def _fast_box(raw: Any) -> Box | None:
     if type(data) is not list or len(data) != 4 or type(label) is not str:
         return None
     x, y, w, h = data
-    if not (
-        type(x) in _NUMBER_TYPES and type(y) in _NUMBER_TYPES and type(w) in _NUMBER_TYPES and type(h) in _NUMBER_TYPES
-    ):
-        return None
-    try:
-        x, y, w, h = float(x), float(y), float(w), float(h)
-    except OverflowError:
-        return None
+    if not (type(x) is float and type(y) is float and type(w) is float and type(h) is float):  # JSON's usual
+        if not (
+            type(x) in _NUMBER_TYPES
+            and type(y) in _NUMBER_TYPES
+            and type(w) in _NUMBER_TYPES
+            and type(h) in _NUMBER_TYPES
+        ):
+            return None
+        try:
+            x, y, w, h = float(x), float(y), float(w), float(h)
+        except OverflowError:
+            return None
     total = x + y + w + h
     if total - total != 0:  # NaN or infinity somewhere (or a sum too large to tell): check slowly
         return None
-    attrs = _fast_attrs(raw.get('attrs'))
-    if attrs is None:
-        return None
+    attrs = raw.get('attrs')
+    if attrs is None or attrs == []:
+        attrs = {}
+    else:
+        attrs = _fast_attrs(attrs)
+        if attrs is None:
+            return None
     ann_id = raw.get('id')
     return Box(label, x, y, w, h, attrs, ann_id if type(ann_id) is str else None)
 
@@ -169,25 +183,29 @@ def _fast_points(raw: Any, cls: type[Polygon] | type[Polyline]) -> Polygon | Pol
             if type(point) is not list or len(point) < 2:
                 return None
             px, py = point[0], point[1]
-            if type(px) not in _NUMBER_TYPES or type(py) not in _NUMBER_TYPES:
-                return None
-            px, py = float(px), float(py)
+            if type(px) is not float or type(py) is not float:
+                if type(px) not in _NUMBER_TYPES or type(py) not in _NUMBER_TYPES:
+                    return None
+                px, py = float(px), float(py)
             total += px + py
             points.append((px, py))
     except OverflowError:
         return None
     if total - total != 0:
         return None
-    attrs = _fast_attrs(raw.get('attrs'))
-    if attrs is None:
-        return None
+    attrs = raw.get('attrs')
+    if attrs is None or attrs == []:
+        attrs = {}
+    else:
+        attrs = _fast_attrs(attrs)
+        if attrs is None:
+            return None
     ann_id = raw.get('id')
     return cls(label, points, attrs, ann_id if type(ann_id) is str else None)
 
 
 def _fast_attrs(attrs: Any) -> dict[str, Any] | None:
-    if not attrs:
-        return {} if attrs is None or attrs == [] else None
+    """DM attributes other than none (``None`` or ``[]``) as a dict; ``None`` when not the common shape."""
     if type(attrs) is not list:
         return None
     found = {}
@@ -449,17 +467,12 @@ class DMReader(Reader):
 
     def _load(self, listed: Item) -> Item | None:
         try:
-            doc = read_dm_file(listed.source, self.version)
-            item = item_from_v2(
-                doc, name=listed.name, split=listed.split, image=listed.image, source=listed.source, report=self.report
-            )
+            return fill_from_v2(listed, read_dm_file(listed.source, self.version), self.report)
         except DatasetFormatError as error:
             if 'use dm_v' in error.reason:
                 raise
             self.problem(error, item=listed.name)
             return None
-        item.looked_in = listed.looked_in
-        return item
 
 
 class DMWriter(Writer):

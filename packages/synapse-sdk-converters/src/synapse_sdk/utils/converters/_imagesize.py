@@ -7,6 +7,7 @@ EXIF orientation of 5-8 (phone photos taken upright) swaps width and height, as 
 
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 from typing import BinaryIO
@@ -19,9 +20,9 @@ _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0x
 def image_size(path: str | Path) -> tuple[int, int]:
     """``(width, height)`` of the image at ``path``; :class:`DatasetFormatError` if unreadable."""
     try:
-        with open(path, 'rb') as handle:
-            head = handle.read(32)
-            size = _from_header(head, handle)
+        with open(path, 'rb', buffering=0) as raw:  # most headers are in the first 32 bytes: no buffer
+            head = raw.read(32)
+            size = _from_header(head, raw)
     except OSError as error:
         raise DatasetFormatError(f'cannot read image: {error.strerror or error}', file=path) from None
     if size is None:
@@ -31,12 +32,12 @@ def image_size(path: str | Path) -> tuple[int, int]:
     return size
 
 
-def _from_header(head: bytes, handle: BinaryIO) -> tuple[int, int] | None:
+def _from_header(head: bytes, raw: io.FileIO) -> tuple[int, int] | None:
     if head[:8] == b'\x89PNG\r\n\x1a\n' and head[12:16] == b'IHDR':
         w, h = struct.unpack('>II', head[16:24])
         return int(w), int(h)
     if head[:2] == b'\xff\xd8':
-        return _jpeg(handle)
+        return _jpeg(io.BufferedReader(raw))  # read a byte at a time: buffered
     if head[:6] in (b'GIF87a', b'GIF89a'):
         w, h = struct.unpack('<HH', head[6:10])
         return int(w), int(h)
@@ -44,7 +45,7 @@ def _from_header(head: bytes, handle: BinaryIO) -> tuple[int, int] | None:
         w, h = struct.unpack('<ii', head[18:26])
         return abs(int(w)), abs(int(h))
     if head[:4] == b'RIFF' and head[8:12] == b'WEBP':
-        return _webp(head, handle)
+        return _webp(head, raw)
     return None
 
 

@@ -157,6 +157,22 @@ class Item:
     #: What a reader left for :meth:`Reader.complete` (``workers=N``); ``None`` once complete.
     deferred: Any = None
 
+    def __reduce__(self) -> tuple[type[Item], tuple[Any, ...]]:
+        # workers=N sends every listed item to a worker: by value, positional, cheaper than the default
+        return Item, (
+            self.name,
+            self.split,
+            self.image,
+            self.width,
+            self.height,
+            self.annotations,
+            self.source,
+            self.image_name,
+            self.looked_in,
+            self.categories,
+            self.deferred,
+        )
+
     @property
     def file_name(self) -> str:
         """The image's file name (with extension) to use in the output."""
