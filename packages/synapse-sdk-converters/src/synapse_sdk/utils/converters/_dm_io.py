@@ -157,13 +157,9 @@ def _fast_box(raw: Any) -> Box | None:
     total = x + y + w + h
     if total - total != 0:  # NaN or infinity somewhere (or a sum too large to tell): check slowly
         return None
-    attrs = raw.get('attrs')
-    if attrs is None or attrs == []:
-        attrs = {}
-    else:
-        attrs = _fast_attrs(attrs)
-        if attrs is None:
-            return None
+    attrs = _fast_attrs(raw.get('attrs'))
+    if attrs is None:
+        return None
     ann_id = raw.get('id')
     return Box(label, x, y, w, h, attrs, ann_id if type(ann_id) is str else None)
 
@@ -193,19 +189,17 @@ def _fast_points(raw: Any, cls: type[Polygon] | type[Polyline]) -> Polygon | Pol
         return None
     if total - total != 0:
         return None
-    attrs = raw.get('attrs')
-    if attrs is None or attrs == []:
-        attrs = {}
-    else:
-        attrs = _fast_attrs(attrs)
-        if attrs is None:
-            return None
+    attrs = _fast_attrs(raw.get('attrs'))
+    if attrs is None:
+        return None
     ann_id = raw.get('id')
     return cls(label, points, attrs, ann_id if type(ann_id) is str else None)
 
 
 def _fast_attrs(attrs: Any) -> dict[str, Any] | None:
-    """DM attributes other than none (``None`` or ``[]``) as a dict; ``None`` when not the common shape."""
+    """DM attributes as a dict (``{}`` for ``None`` or ``[]``); ``None`` when not the common shape."""
+    if attrs is None or attrs == []:
+        return {}
     if type(attrs) is not list:
         return None
     found = {}
