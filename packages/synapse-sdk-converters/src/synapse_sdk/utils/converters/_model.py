@@ -6,7 +6,8 @@ DM attributes (``attrs``, name -> value, in order) and its DM id when it has one
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Union
 
@@ -159,19 +160,7 @@ class Item:
 
     def __reduce__(self) -> tuple[type[Item], tuple[Any, ...]]:
         # workers=N sends every listed item to a worker: by value, positional, cheaper than the default
-        return Item, (
-            self.name,
-            self.split,
-            self.image,
-            self.width,
-            self.height,
-            self.annotations,
-            self.source,
-            self.image_name,
-            self.looked_in,
-            self.categories,
-            self.deferred,
-        )
+        return Item, _item_fields(self)
 
     @property
     def file_name(self) -> str:
@@ -186,3 +175,7 @@ class Item:
     def output_file_name(self) -> str:
         """What every writer names the image: the item's name with its image's extension."""
         return f'{self.name}{self.image.suffix}' if self.image is not None else self.file_name
+
+
+#: Every field of an :class:`Item`, in order, as one tuple (for :meth:`Item.__reduce__`).
+_item_fields = attrgetter(*(f.name for f in fields(Item)))

@@ -406,9 +406,8 @@ class YOLOWriter(Writer):
                     self.losses.add('annotation attributes')
                 boxes += 1
                 cid = class_id(ann.label)
-                if task == 'segment':  # _corners_row, inline: this is the hottest line of a conversion
-                    a, b, c, d = f'{x0 / width:.6f}', f'{y0 / height:.6f}', f'{x1 / width:.6f}', f'{y1 / height:.6f}'
-                    rows.append(f'{cid} {a} {b} {c} {b} {c} {d} {a} {d}')
+                if task == 'segment':
+                    rows.append(_corners_row(cid, x0, y0, x1, y1, width, height))
                     continue
                 row = (
                     f'{cid} {(x0 + x1) / 2 / width:.6f} {(y0 + y1) / 2 / height:.6f} '
