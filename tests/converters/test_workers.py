@@ -183,3 +183,26 @@ def test_problems_a_worker_finds_are_reported_in_place(sources: dict[str, Path],
     _same(one, many, tmp_path / '1', tmp_path / '2')
     reasons = ' '.join(e.reason for e in many.report.entries)
     assert 'unknown category id 999' in reasons and 'unknown image id' in reasons
+
+
+def test_a_file_that_cannot_be_written_fails_as_on_one_process(tmp_path: Path) -> None:
+    # the workers' files are written on a thread of the main process: its failure must not be lost
+    long_name = 'x' * 300  # a label file name longer than the file system allows
+    images = [
+        {'id': i + 1, 'file_name': f'{long_name if i == 200 else f"img_{i}"}.jpg', 'width': 40, 'height': 30}
+        for i in range(400)
+    ]
+    annotations = [{'id': i + 1, 'image_id': i + 1, 'category_id': 1, 'bbox': [1, 2, 5, 5]} for i in range(400)]
+    root = tmp_path / 'coco'
+    root.mkdir()
+    doc = {'images': images, 'annotations': annotations, 'categories': [{'id': 1, 'name': 'car'}]}
+    (root / 'annotations.json').write_text(json.dumps(doc))
+    errors = []
+    for workers in (1, 2):
+        with pytest.raises(OSError) as failed:
+            get_converter('coco', 'yolo', root_dir=root, images='none', workers=workers).save_to_folder(
+                tmp_path / f'out{workers}'
+            )
+        errors.append((type(failed.value), failed.value.errno))
+        assert not (tmp_path / f'out{workers}').exists()  # nothing half-written is left
+    assert errors[0] == errors[1]

@@ -68,6 +68,14 @@ def _skeleton(value: Any, count: int, path: Path, key: str) -> tuple[tuple[int, 
     return tuple((a - 1, b - 1) for a, b in pairs)
 
 
+def _stem(file_name: str) -> str:
+    """``Path(file_name).stem``; a bare name (nearly every one) without making a ``Path``."""
+    if '/' in file_name or file_name.startswith('.') or not file_name:
+        return Path(file_name).stem
+    dot = file_name.rfind('.')
+    return file_name[:dot] if 0 < dot < len(file_name) - 1 else file_name
+
+
 def _shared_keys(images: list[Any]) -> list[Any]:
     """``images`` with one string object per distinct key (the parser makes new ones for every image)."""
     keys: dict[str, str] = {}
@@ -87,6 +95,7 @@ class COCOReader(Reader):
         self._parts: list[Part] | None = None
         self.unique = UniqueNames(self.report)
         self._image_dirs: dict[Path, list[Path]] = {}
+        self._source_of: tuple[Path | None, str] = (None, '')
 
     def _files(self) -> list[tuple[str, Path]]:
         """``[(split, annotation file)]`` of every layout :func:`detect_layout` knows."""
@@ -185,18 +194,20 @@ class COCOReader(Reader):
         run: list[tuple[int, Any]] = []
         index = -1
         try:
-            for index, ann in enumerate(coco_stream.iter_annotations(path)):
-                image_id = ann.get('image_id') if isinstance(ann, dict) else None
-                if image_id == run_id and type(image_id) is int:
-                    run.append((index, ann))
-                    continue
-                if type(image_id) is not int:
-                    reason = 'annotation needs an integer "image_id"'
-                    self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
-                    continue
-                if run and group.add(run_id, run):
-                    yield from emit.ready()
-                run_id, run = image_id, [(index, ann)]
+            for batch in coco_stream.annotation_batches(path):
+                first = index + 1
+                for index, ann in enumerate(batch, first):
+                    image_id = ann.get('image_id') if type(ann) is dict else None
+                    if image_id == run_id and type(image_id) is int:
+                        run.append((index, ann))
+                        continue
+                    if type(image_id) is not int:
+                        reason = 'annotation needs an integer "image_id"'
+                        self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
+                        continue
+                    if run and group.add(run_id, run):
+                        yield from emit.ready()
+                    run_id, run = image_id, [(index, ann)]
             if run and group.add(run_id, run):
                 yield from emit.ready()
             if index < 0:
@@ -219,7 +230,9 @@ class COCOReader(Reader):
             raise DatasetFormatError('image needs an integer "id" and a string "file_name"', file=path, key=where)
         file_name: str = image['file_name']
         image_path: Path | None = None
-        folders = self._image_dirs.get(path) or [base, base / 'images']
+        folders = self._image_dirs.get(path)
+        if not folders:
+            folders = self._image_dirs[path] = [base, base / 'images']
         for folder in folders:
             if self._exists(folder, file_name):
                 image_path = safe_join(folder, file_name, file=path)
@@ -234,8 +247,7 @@ class COCOReader(Reader):
         height: int | None = image.get('height')
         if not (_is_int(width) and _is_int(height) and width > 0 and height > 0):  # type: ignore[operator]
             width = height = None
-        stem = Path(file_name).stem
-        item = Item(stem, split, image_path, width, height, source=str(path))
+        item = Item(_stem(file_name), split, image_path, width, height, source=self._source(path))
         if image_path is None:
             item.image_name = Path(file_name).name
             item.looked_in = tuple(str(folder / file_name) for folder in folders)
@@ -244,6 +256,12 @@ class COCOReader(Reader):
                 attrs = tag.get(ATTRS_KEY)
                 item.annotations.append(Tag(tag['name'], dict(attrs) if isinstance(attrs, dict) else {}))
         return item
+
+    def _source(self, path: Path) -> str:
+        """``str(path)``, made once per annotation file rather than once per image."""
+        if self._source_of[0] is not path:
+            self._source_of = (path, str(path))
+        return self._source_of[1]
 
     def complete(self, item: Item) -> Item | None:
         categories, anns = item.deferred
@@ -362,6 +380,7 @@ class _Emit:
         self.reader = reader
         self.split = split
         self.path = path
+        self.base = path.parent
         self.categories = categories
         self.group = group
         self.images = images
@@ -394,7 +413,7 @@ class _Emit:
         image_id: Any = image.get('id') if isinstance(image, dict) else None
         anns = group.take(image_id) if _is_int(image_id) else []
         try:
-            item = reader._item(image, self.split, path.parent, path, where)
+            item = reader._item(image, self.split, self.base, path, where)
         except ConverterError as error:
             reader.problem(error)
             group.lost(image_id, anns)

@@ -196,7 +196,14 @@ def _safe_cut(data: bytes) -> int:
 
 
 def iter_annotations(path: Path) -> Iterator[Any]:
-    """Each element of ``annotations``, one at a time; the whole file is validated on the way.
+    """Each element of ``annotations``, one at a time (see :func:`annotation_batches`)."""
+    for batch in annotation_batches(path):
+        yield from batch
+
+
+def annotation_batches(path: Path) -> Iterator[list[Any]]:
+    """The elements of ``annotations`` in file order, a list at a time; the whole file is validated
+    on the way.
 
     orjson parses the array a window at a time (``_json_chunks``, ~3x faster); on anything it does
     not vouch for, ijson reads the file instead, past the elements already given, and so decides
@@ -206,12 +213,13 @@ def iter_annotations(path: Path) -> Iterator[Any]:
     given = 0
     try:
         for batch in array_batches(path, 'annotations'):
-            yield from batch
+            yield batch
             given += len(batch)
         return
     except Unusual:
         pass
-    yield from _ijson_annotations(path, given)
+    for element in _ijson_annotations(path, given):  # one at a time: each is given before a later error
+        yield [element]
 
 
 def _ijson_annotations(path: Path, skip: int) -> Iterator[Any]:

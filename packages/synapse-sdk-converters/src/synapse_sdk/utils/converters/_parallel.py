@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any
 
 from synapse_sdk.utils.converters._base import ClassMap, Reader, Writer
@@ -113,12 +114,55 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context('spawn')
 
 
+class _FileWriter:
+    """Writes the workers' files on a thread of the main process, in order.
+
+    Creating a file is kernel work that releases the GIL: on its own thread it overlaps the main
+    process's Python work (listing the next items, merging reports) instead of adding to it. The
+    thread starts with the first files, after the pool has forked its workers (fork copies only
+    the calling thread).
+    """
+
+    def __init__(self, writer: Writer) -> None:
+        self._writer = writer
+        self._queue: SimpleQueue[list[tuple[str, bytes | Path]] | None] = SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        while (files := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._writer.write_files(files)
+                except BaseException as error:  # re-raised in the main thread by check() or close()
+                    self._error = error
+
+    def check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def write(self, files: list[tuple[str, bytes | Path]]) -> None:
+        self.check()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name='synapse-write-files', daemon=True)
+            self._thread.start()
+        self._queue.put(files)
+
+    def close(self) -> None:
+        """Wait for every file queued; raise what writing one raised."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+        self.check()
+
+
 def write_parallel(
     items: Iterable[Item], writer: Writer, spec: Spec, workers: int, *, done: Callable[[int], None]
 ) -> None:
     """Write ``items`` through copies of ``writer`` on ``workers`` processes; merge into ``writer``."""
     report, summary, classes = writer.report, writer.summary, writer.classes
     pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start, initargs=(spec,))
+    files = _FileWriter(writer)
     # the main process's own report entries (listing an item, renaming it) come before the
     # worker's for that item: each batch keeps them per item, and the report takes both in turn
     pending: deque[tuple[Future[_Batch], list[Item], _Start, list[list[ReportEntry]]]] = deque()
@@ -132,7 +176,7 @@ def write_parallel(
         now = state()
         if start != now:  # written from a state an earlier batch has changed since: write it again
             result = pool.submit(_write, batch, now).result()
-        writer.write_files(result.files)
+        files.write(result.files)
         for read, written in zip(before, result.entries, strict=True):
             report.entries.extend(read)
             report.entries.extend(written)
@@ -183,3 +227,4 @@ def write_parallel(
         report.entries.extend(tail)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        files.close()
