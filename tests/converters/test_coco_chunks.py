@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 import random
 import tracemalloc
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +44,46 @@ def _typed(value: Any) -> Any:
     return (type(value).__name__, repr(value))
 
 
-def _same_as_ijson(path: Path) -> tuple[list[Any], str | None, int | None]:
+BAD = object()  # an element the reader reports (no integer "image_id"): runs give only its index
+
+
+def _flat_runs(runs: Iterator[tuple[int, list[Any]]]) -> Iterator[Any]:
+    """The elements as ``workers=N`` gets them (:func:`annotation_runs`), back in file order."""
+    for base, events in runs:
+        found: dict[int, Any] = {}
+        for event in events:
+            if type(event) is int:
+                found[base + event] = BAD
+            else:
+                _, indexes, data = event
+                values = json.loads(data) if isinstance(data, bytes) else data
+                found.update({base + index: value for index, value in zip(indexes, values, strict=True)})
+        assert sorted(found) == list(range(base, base + len(found)))  # every element, once
+        yield from (found[index] for index in sorted(found))
+
+
+def _reported(value: Any) -> Any:
+    ok = isinstance(value, dict) and type(value.get('image_id')) is int
+    return value if ok else BAD
+
+
+def _same_as_ijson(path: Path, pool: ProcessPoolExecutor | None = None) -> tuple[list[Any], str | None, int | None]:
     expected = _outcome(coco_stream._ijson_annotations(path, 0))
     got = _outcome(coco_stream.iter_annotations(path))
     assert got == expected
     assert _typed(got[0]) == _typed(expected[0])
+    if pool is not None:  # parsed on worker processes, piece by piece, as workers=N reads
+        values, message, line = _outcome(_flat_runs(coco_stream.annotation_runs(path, pool.submit)))
+        assert values == [_reported(value) for value in expected[0]]
+        assert _typed(values) == _typed([_reported(value) for value in expected[0]])
+        assert (message, line) == expected[1:]
     return got
+
+
+@pytest.fixture(scope='module')
+def pool() -> Iterator[ProcessPoolExecutor]:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context('fork')) as executor:
+        yield executor
 
 
 def _fast(path: Path) -> list[Any] | None:
@@ -100,13 +136,47 @@ LAYOUTS = {
 @pytest.mark.parametrize('window', WINDOWS)
 @pytest.mark.parametrize('layout', sorted(LAYOUTS))
 def test_chunks_give_what_ijson_gives_on_every_layout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str, window: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: ProcessPoolExecutor, layout: str, window: int
 ) -> None:
     monkeypatch.setattr(json_chunks, 'WINDOW', window)
+    monkeypatch.setattr(coco_stream, 'PIECE', window)
     anns = RICH + _anns(40) + [{'id': 99, 'name': '한국어 😀 é'}]  # raw in the 'unicode' layout
     path = _write(tmp_path, LAYOUTS[layout](_doc(anns)))
-    assert _same_as_ijson(path) == (anns, None, None)
+    assert _same_as_ijson(path, pool) == (anns, None, None)
     assert _fast(path) == anns  # and without ijson's help
+
+
+@pytest.mark.parametrize('piece', [300, 1000])
+@pytest.mark.parametrize('layout', sorted(LAYOUTS))
+@pytest.mark.parametrize('odd_at', [None, 0, 150, 299])
+def test_pieces_parsed_on_workers_give_what_ijson_gives(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pool: ProcessPoolExecutor,
+    piece: int,
+    layout: str,
+    odd_at: int | None,
+) -> None:
+    # many pieces cut without parsing; where RICH stands (a "}, {" inside a string, nested arrays of
+    # objects) a cut may be unsound: from there the exact reader takes over; with the annotations
+    # first, the array ends inside a piece that the images follow
+    monkeypatch.setattr(coco_stream, 'PIECE', piece)
+    anns: list[Any] = _anns(300)
+    if odd_at is not None:
+        anns[odd_at:odd_at] = RICH
+    images = [{'id': n, 'file_name': f'{n}.jpg', 'width': 4, 'height': 3} for n in range(1, 120)]
+    path = _write(tmp_path, LAYOUTS[layout](_doc(anns) | {'images': images}))
+    sent: list[int] = []
+
+    def submit(function: Any, data: bytes, last: bool) -> Any:
+        sent.append(len(data))
+        return pool.submit(function, data, last)
+
+    values, message, line = _outcome(_flat_runs(coco_stream.annotation_runs(path, submit)))
+    assert (values, message, line) == ([_reported(value) for value in anns], None, None)
+    assert _typed(values) == _typed([_reported(value) for value in anns])
+    if odd_at is None or odd_at > 0:
+        assert len(sent) > 3  # the pieces before anything odd went to the workers
 
 
 def test_our_own_coco_output_reads_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,10 +225,11 @@ def test_our_own_coco_output_reads_the_same(tmp_path: Path, monkeypatch: pytest.
 )
 @pytest.mark.parametrize('window', WINDOWS)
 def test_unusual_files_give_what_ijson_gives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, window: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: ProcessPoolExecutor, text: str, window: int
 ) -> None:
     monkeypatch.setattr(json_chunks, 'WINDOW', window)
-    _same_as_ijson(_write(tmp_path, text))
+    monkeypatch.setattr(coco_stream, 'PIECE', window)
+    _same_as_ijson(_write(tmp_path, text), pool)
 
 
 def test_a_nested_annotations_key_elsewhere_is_not_taken_for_the_array(tmp_path: Path) -> None:
@@ -172,11 +243,13 @@ def test_a_nested_annotations_key_elsewhere_is_not_taken_for_the_array(tmp_path:
     [2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1, 10**30, 10**18, -(10**18)],
 )
 @pytest.mark.parametrize('where', ['annotation', 'image', 'category'])
-def test_integers_beyond_64_bits_give_what_ijson_gives(tmp_path: Path, number: int, where: str) -> None:
+def test_integers_beyond_64_bits_give_what_ijson_gives(
+    tmp_path: Path, pool: ProcessPoolExecutor, number: int, where: str
+) -> None:
     doc = _doc(_anns(5))
     target = {'annotation': doc['annotations'][2], 'image': doc['images'][1], 'category': doc['categories'][0]}
     target[where]['id'] = number
-    _same_as_ijson(_write(tmp_path, json.dumps(doc)))
+    _same_as_ijson(_write(tmp_path, json.dumps(doc)), pool)
 
 
 @pytest.mark.parametrize(
@@ -202,13 +275,14 @@ def test_integers_beyond_64_bits_give_what_ijson_gives(tmp_path: Path, number: i
 )
 @pytest.mark.parametrize('window', WINDOWS)
 def test_invalid_json_gives_the_same_error_after_the_same_annotations(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: tuple[str, str], window: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: ProcessPoolExecutor, damage: tuple[str, str], window: int
 ) -> None:
     monkeypatch.setattr(json_chunks, 'WINDOW', window)
+    monkeypatch.setattr(coco_stream, 'PIECE', window)
     text = json.dumps(_doc(_anns(20)))
     assert damage[0] in text
     path = _write(tmp_path, text.replace(damage[0], damage[1], 1).encode('utf-8', 'surrogateescape'))
-    _same_as_ijson(path)
+    _same_as_ijson(path, pool)
 
 
 def test_invalid_json_gives_the_error_it_gave_before(tmp_path: Path) -> None:
@@ -221,9 +295,10 @@ def test_invalid_json_gives_the_error_it_gave_before(tmp_path: Path) -> None:
 
 
 def test_an_element_bigger_than_any_window_is_read_by_ijson_after_the_rest(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: ProcessPoolExecutor
 ) -> None:
     monkeypatch.setattr(json_chunks, 'WINDOW', 256)
+    monkeypatch.setattr(coco_stream, 'PIECE', 256)
     monkeypatch.setattr(json_chunks, 'MAX_WINDOW', 1024)
     anns = _anns(60)
     anns[40]['segmentation'] = [[float(n) for n in range(400)]]
@@ -234,7 +309,7 @@ def test_an_element_bigger_than_any_window_is_read_by_ijson_after_the_rest(
         for batch in batches:
             given.extend(batch)
     assert 0 < len(given) <= 40 and given == anns[: len(given)]
-    assert _same_as_ijson(path) == (anns, None, None)
+    assert _same_as_ijson(path, pool) == (anns, None, None)
 
 
 STRING_PARTS = ['a', '}', '{', ']', '[', ',', '"', '\\', ':', ' ', 'é', '😀', '\n', '\\u0061']
@@ -286,12 +361,13 @@ def _random_text(rng: random.Random) -> str:
 
 @pytest.mark.parametrize('window', [1 << 20, 24, 1])
 def test_random_files_intact_or_damaged_give_what_ijson_gives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: ProcessPoolExecutor, window: int
 ) -> None:
     monkeypatch.setattr(json_chunks, 'WINDOW', window)
+    monkeypatch.setattr(coco_stream, 'PIECE', window)
     rng = random.Random(window)
     for _ in range(300):
-        _same_as_ijson(_write(tmp_path, _random_text(rng)))
+        _same_as_ijson(_write(tmp_path, _random_text(rng)), pool)
 
 
 def _peak_while_reading(path: Path) -> int:

@@ -9,6 +9,7 @@ its image (a report entry). Files are compared byte for byte; the report entry b
 from __future__ import annotations
 
 import json
+import random
 import threading
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,50 @@ def test_a_file_that_cannot_be_written_fails_as_on_one_process(tmp_path: Path) -
         errors.append((type(failed.value), failed.value.errno))
         assert not (tmp_path / f'out{workers}').exists()  # nothing half-written is left
     assert errors[0] == errors[1]
+
+
+def _coco_doc(kind: str) -> dict[str, Any]:
+    images = [{'id': i, 'file_name': f'img_{i}.jpg', 'width': 40, 'height': 30} for i in range(1, 401)]
+    anns: list[Any] = []
+    for i in range(1, 401):
+        if i % 37 == 0:
+            continue  # an image without annotations
+        for k in range(i % 4 + 1):
+            anns.append({'image_id': i, 'category_id': 1 + k % 2, 'bbox': [1 + k, 2, 5, 4], 'iscrowd': 0})
+    anns[10]['image_id'] = '11'  # not an integer: reported where it stands
+    anns[20]['image_id'] = 9999  # no such image: reported with the orphans
+    for ann in anns[::9]:
+        ann['bbox'] = [35, 2, 20, 4]  # outside the image: clipped, reported (the report is dense)
+    for ann in anns[5::97]:
+        ann['category_id'] = 99  # reported by its index in the file: the indexes must hold
+    anns.insert(40, 'not an object')
+    if kind == 'shuffled':  # annotations wait for their images, and spill to disk
+        random.Random(7).shuffle(anns)
+    if kind == 'long ints':  # 19 digits: orjson is not trusted with the file, ijson reads it
+        anns[50]['id'] = 10**18 + 1
+    for n, ann in enumerate(anns):
+        if isinstance(ann, dict):
+            ann['id'] = ann.get('id', n + 1)
+    return {'images': images, 'annotations': anns, 'categories': [{'id': 1, 'name': 'car'}, {'id': 2, 'name': 'bus'}]}
+
+
+@pytest.mark.parametrize('kind', ['sorted', 'shuffled', 'long ints'])
+def test_coco_parsed_on_the_workers_is_as_on_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # with workers=2 the annotation file itself is parsed on the workers, piece by piece
+    from synapse_sdk.utils.converters import _coco_stream
+
+    monkeypatch.setattr(_coco_stream, 'PIECE', 2048)
+    monkeypatch.setattr(_coco_stream, 'BUFFERED', 64)
+    root = tmp_path / 'coco'
+    root.mkdir()
+    (root / 'annotations.json').write_text(json.dumps(_coco_doc(kind)))
+    one = get_converter('coco', 'yolo', root_dir=root, images='none').save_to_folder(tmp_path / '1')
+    many = get_converter('coco', 'yolo', root_dir=root, images='none', workers=2).save_to_folder(tmp_path / '2')
+    _same(one, many, tmp_path / '1', tmp_path / '2')
+    reasons = [entry.reason for entry in one.report.entries]
+    assert any('integer "image_id"' in reason for reason in reasons)
+    assert any('unknown image id 9999' in reason for reason in reasons)
+    assert sum('unknown category id 99' in reason for reason in reasons) > 5
+    assert one.total_images == 400

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -67,6 +68,9 @@ class Reader(ABC):
         #: Set by ``workers=N``: ``items()`` may leave the costly part of an item (parsing its
         #: annotations) in ``item.deferred`` for :meth:`complete` to do in a worker process.
         self.defer = False
+        #: Also set by ``workers=N``: runs a picklable function on a worker process, for a reader
+        #: whose listing itself has a costly part (COCO parses its one annotation file there).
+        self.offload: Callable[..., Future[Any]] | None = None
         self.root = root
         self.is_categorized = is_categorized
         self.report = report

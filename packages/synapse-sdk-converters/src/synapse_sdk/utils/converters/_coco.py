@@ -189,29 +189,10 @@ class COCOReader(Reader):
             self._annotations_list(path)
         group = coco_stream.Grouping(uses, found.bounds)
         del found
-        emit = _Emit(self, split, path, categories, group, images)
-        run_id: Any = None
-        run: list[tuple[int, Any]] = []
-        index = -1
+        chunked = self.defer and self.offload is not None
+        emit = _Emit(self, split, path, categories, group, images, chunked=chunked)
         try:
-            for batch in coco_stream.annotation_batches(path):
-                first = index + 1
-                for index, ann in enumerate(batch, first):
-                    image_id = ann.get('image_id') if type(ann) is dict else None
-                    if image_id == run_id and type(image_id) is int:
-                        run.append((index, ann))
-                        continue
-                    if type(image_id) is not int:
-                        reason = 'annotation needs an integer "image_id"'
-                        self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
-                        continue
-                    if run and group.add(run_id, run):
-                        yield from emit.ready()
-                    run_id, run = image_id, [(index, ann)]
-            if run and group.add(run_id, run):
-                yield from emit.ready()
-            if index < 0:
-                self._annotations_list(path)  # nothing read: was there a list at all?
+            yield from self._runs(path, group, emit) if chunked else self._pairs(path, group, emit)
             yield from emit.rest()
         finally:
             group.waiting.close()
@@ -224,6 +205,58 @@ class COCOReader(Reader):
                         key=f'annotations[{ann_index}]',
                     )
                 )
+
+    def _pairs(self, path: Path, group: coco_stream.Grouping, emit: _Emit) -> Iterator[Item]:
+        """Group the annotations, parsed here, into runs of one image; the items they complete."""
+        run_id: Any = None
+        run: list[tuple[int, Any]] = []
+        index = -1
+        for batch in coco_stream.annotation_batches(path):
+            first = index + 1
+            for index, ann in enumerate(batch, first):
+                image_id = ann.get('image_id') if type(ann) is dict else None
+                if image_id == run_id and type(image_id) is int:
+                    run.append((index, ann))
+                    continue
+                if type(image_id) is not int:
+                    reason = 'annotation needs an integer "image_id"'
+                    self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{index}]'))
+                    continue
+                if run and group.add(run_id, run):
+                    yield from emit.ready()
+                run_id, run = image_id, [(index, ann)]
+        if run and group.add(run_id, run):
+            yield from emit.ready()
+        if index < 0:
+            self._annotations_list(path)  # nothing read: was there a list at all?
+
+    def _runs(self, path: Path, group: coco_stream.Grouping, emit: _Emit) -> Iterator[Item]:
+        """As :meth:`_pairs`, the annotations parsed and grouped on the workers (``workers=N``):
+        here only whole runs are joined, in the same order, so the items and the report are the same."""
+        assert self.offload is not None
+        run_id: Any = None
+        run: list[tuple[int, list[int], Any]] = []
+        count = 0
+        read = False
+        for base, events in coco_stream.annotation_runs(path, self.offload):
+            read = read or bool(events)
+            for event in events:
+                if type(event) is int:
+                    reason = 'annotation needs an integer "image_id"'
+                    self.problem(DatasetFormatError(reason, file=path, key=f'annotations[{base + event}]'))
+                    continue
+                image_id, indexes, data = event
+                if image_id == run_id:
+                    run.append((base, indexes, data))
+                    count += len(indexes)
+                    continue
+                if run and group.add(run_id, run, count):
+                    yield from emit.ready()
+                run_id, run, count = image_id, [(base, indexes, data)], len(indexes)
+        if run and group.add(run_id, run, count):
+            yield from emit.ready()
+        if not read:
+            self._annotations_list(path)  # nothing read: was there a list at all?
 
     def _item(self, image: Any, split: str, base: Path, path: Path, where: str) -> Item:
         if not isinstance(image, dict) or not _is_int(image.get('id')) or not isinstance(image.get('file_name'), str):
@@ -266,7 +299,11 @@ class COCOReader(Reader):
     def complete(self, item: Item) -> Item | None:
         categories, anns = item.deferred
         item.deferred = None
-        self.annotate(item, categories, loads(anns) if isinstance(anns, bytes) else anns)
+        if isinstance(anns, bytes):
+            anns = loads(anns)
+        elif isinstance(anns, coco_stream.Chunks):
+            anns = anns.pairs()
+        self.annotate(item, categories, anns)
         return item
 
     def annotate(self, item: Item, categories: dict[int, Category], anns: Sequence[Sequence[Any]]) -> None:
@@ -376,8 +413,11 @@ class _Emit:
         categories: dict[int, Category],
         group: coco_stream.Grouping,
         images: list[Any],
+        *,
+        chunked: bool = False,
     ) -> None:
         self.reader = reader
+        self.chunked = chunked  # the annotations come as chunk runs (:meth:`COCOReader._runs`)
         self.split = split
         self.path = path
         self.base = path.parent
@@ -429,6 +469,9 @@ class _Emit:
         else:
             self.seen.add(item.name)
         group.produced(image_id)
+        if self.chunked:  # already JSON, as the workers grouped them
+            item.deferred = (self.categories, coco_stream.Chunks(anns))
+            return item
         if reader.defer:  # a worker process reads the annotations (Reader.complete)
             try:  # as JSON bytes: a tenth of the cost of pickling the parsed objects across
                 payload: bytes | list[tuple[int, Any]] = dumps(anns)

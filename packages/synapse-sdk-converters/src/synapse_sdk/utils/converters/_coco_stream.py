@@ -11,11 +11,13 @@ most tools), nothing waits. Annotations that arrive early (any other order, or `
 from __future__ import annotations
 
 import itertools
+import pickle
 import re
 import tempfile
 import warnings
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -23,7 +25,7 @@ from typing import IO, Any, NamedTuple
 
 from synapse_sdk.core._parsing import check_file_depth
 from synapse_sdk.core.errors import ParseError
-from synapse_sdk.utils.converters._json_chunks import Unusual, array_batches
+from synapse_sdk.utils.converters._json_chunks import Array, Piece, Unusual, array_batches, parse_piece
 from synapse_sdk.utils.converters._jsonio import DecodeError, dumps, loads
 from synapse_sdk.utils.converters.errors import DatasetFormatError
 
@@ -222,6 +224,117 @@ def annotation_batches(path: Path) -> Iterator[list[Any]]:
         yield [element]
 
 
+Run = tuple[int, list[int], 'bytes | list[Any]']
+"""``(image id, the indexes of its annotations, those annotations as JSON)``: consecutive
+annotations of one image. The indexes count from the start of the elements grouped; the JSON is
+the list of annotations, or the list itself when orjson cannot write it (integers beyond 64 bits)."""
+
+Event = 'int | Run'
+"""What :func:`runs_of` finds: a :data:`Run`, or the index of an element with no integer
+``image_id`` (a problem to report)."""
+
+
+def runs_of(elements: list[Any]) -> list[Any]:
+    """The :data:`Event` list of ``elements``, in the order the reader meets them: an element
+    without an integer ``image_id`` where it stands, a run where it starts (the reader closes the
+    run before at that point; the last run may go on in the next elements)."""
+    events: list[Any] = []
+    run: list[Any] = [None, [], []]  # [image id, indexes, annotations], its JSON once it ends
+    for index, ann in enumerate(elements):
+        image_id = ann.get('image_id') if type(ann) is dict else None
+        if image_id == run[0] and type(image_id) is int:
+            run[1].append(index)
+            run[2].append(ann)
+            continue
+        if type(image_id) is not int:
+            events.append(index)
+            continue
+        if run[1]:
+            run[2] = _encoded(run[2])
+        run = [image_id, [index], [ann]]
+        events.append(run)
+    if run[1]:
+        run[2] = _encoded(run[2])
+    return events
+
+
+def _encoded(anns: list[Any]) -> bytes | list[Any]:
+    try:  # as JSON bytes: a tenth of the cost of pickling the parsed objects across
+        return dumps(anns)
+    except TypeError:  # orjson refuses integers beyond 64 bits: send them as they are
+        return anns
+
+
+def piece_runs(data: bytes, last: bool) -> tuple[int, list[Any], int] | None:
+    """On a worker: ``(element count, runs_of(elements), where the array ended)`` of one
+    :meth:`Array.pieces <synapse_sdk.utils.converters._json_chunks.Array.pieces>` piece, or
+    ``None`` when it must be read the exact way."""
+    parsed = parse_piece(data, last)
+    if parsed is None:
+        return None
+    elements, end = parsed
+    return len(elements), runs_of(elements), end
+
+
+AHEAD = 8  # pieces parsed ahead on the workers
+PIECE = 256 << 10
+
+
+def annotation_runs(path: Path, submit: Callable[..., Future[Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """``(index of the first element, runs_of(its elements))`` for all of ``annotations``, in file
+    order, the parsing done on worker processes through ``submit``; the file is validated as
+    :func:`annotation_batches` validates it, and what it could not vouch for is read here the same
+    way (exact windows, then ijson)."""
+    check_depth(path)
+    given = 0
+    exact: int | None = None
+    try:
+        array = Array(path, 'annotations')
+    except Unusual:
+        array = None
+    if array is not None:
+        pieces = array.pieces(PIECE)
+        pending: deque[tuple[Piece, Future[Any] | None]] = deque()
+        try:
+            while True:
+                while len(pending) < AHEAD and not (pending and (pending[-1][0].last or pending[-1][0].exact)):
+                    piece = next(pieces, None)
+                    if piece is None:
+                        break
+                    future = None if piece.exact else submit(piece_runs, piece.data, piece.last)
+                    pending.append((piece, future))
+                if not pending:
+                    break
+                piece, future = pending.popleft()
+                result = future.result() if future is not None else None
+                if result is None:
+                    exact = piece.offset
+                    break
+                count, events, end = result
+                yield given, events
+                given += count
+                if end >= 0:
+                    array.check_tail(piece.offset + end)
+                    return
+        except Unusual:
+            array = None
+        finally:
+            for _, future in pending:
+                if future is not None:
+                    future.cancel()
+    if array is not None:
+        try:
+            for batch in array.batches(exact):
+                yield given, runs_of(batch)
+                given += len(batch)
+            return
+        except Unusual:
+            pass
+    for element in _ijson_annotations(path, given):  # one at a time: each is given before a later error
+        yield given, runs_of([element])
+        given += 1
+
+
 def _ijson_annotations(path: Path, skip: int) -> Iterator[Any]:
     try:
         with open(path, 'rb') as handle:
@@ -231,22 +344,54 @@ def _ijson_annotations(path: Path, skip: int) -> Iterator[Any]:
         raise _invalid(path, error) from None
 
 
+class Chunks(NamedTuple):
+    """An image's annotations as :data:`Run` pieces ``(base, indexes, JSON)``: what a worker reads."""
+
+    runs: list[tuple[int, list[int], bytes | list[Any]]]
+
+    def pairs(self) -> list[tuple[int, Any]]:
+        """``(index, annotation)`` pairs, in file order."""
+        found: list[tuple[int, Any]] = []
+        for base, indexes, data in self.runs:
+            anns = loads(data) if isinstance(data, bytes) else data
+            found.extend(zip([base + index for index in indexes], anns, strict=True))
+        return found
+
+
+def indexes_of(entries: list[Any]) -> Iterator[int]:
+    """The annotation indexes of waiting entries: ``(index, annotation)`` pairs or chunk runs."""
+    for entry in entries:
+        if len(entry) == 3:
+            base, indexes, _ = entry
+            for index in indexes:
+                yield base + index
+        else:
+            yield entry[0]
+
+
 class Waiting:
-    """Annotations that arrived before their image can be emitted: in memory, then on disk."""
+    """Annotations that arrived before their image can be emitted: in memory, then on disk.
+
+    Entries are ``(index, annotation)`` pairs, or ``(base, indexes, JSON)`` chunk runs when the
+    workers parse (:func:`annotation_runs`); either way kept in file order.
+    """
 
     def __init__(self) -> None:
-        self._memory: dict[int, list[tuple[int, Any]]] = {}
+        self._memory: dict[int, list[Any]] = {}
+        self._counts: dict[int, int] = {}  # annotations held in memory, per image
         self._in_memory = 0
-        self._disk: dict[int, list[tuple[int, int, int]]] = {}
+        self._disk: dict[int, list[tuple[Any, ...]]] = {}
         self._file: IO[bytes] | None = None
 
-    def add(self, image_id: int, run: list[tuple[int, Any]]) -> None:
+    def add(self, image_id: int, run: list[Any], count: int | None = None) -> None:
         held = self._memory.get(image_id)
         if held is None:
             self._memory[image_id] = run
         else:
             held.extend(run)
-        self._in_memory += len(run)
+        count = len(run) if count is None else count
+        self._counts[image_id] = self._counts.get(image_id, 0) + count
+        self._in_memory += count
         if self._in_memory > BUFFERED:
             self._spill()
 
@@ -257,30 +402,43 @@ class Waiting:
         handle.seek(0, 2)
         offset = handle.tell()
         chunks = []
-        for image_id, anns in self._memory.items():
+        for image_id, entries in self._memory.items():
             where = self._disk.setdefault(image_id, [])
-            for index, ann in anns:
-                data = dumps(ann)
-                where.append((index, offset, len(data)))
+            for entry in entries:
+                if len(entry) == 3:  # a chunk run: its JSON as it is (a list orjson refused: pickled)
+                    base, indexes, data = entry
+                    raw = isinstance(data, bytes)
+                    data = data if raw else pickle.dumps(data)
+                    where.append((offset, len(data), base, indexes, raw))
+                else:
+                    index, ann = entry
+                    data = dumps(ann)
+                    where.append((offset, len(data), index))
                 chunks.append(data)
                 offset += len(data)
         handle.write(b''.join(chunks))
         self._memory.clear()
+        self._counts.clear()
         self._in_memory = 0
 
-    def take(self, image_id: int, *, keep: bool = False) -> list[tuple[int, Any]]:
-        """The annotations of one image, in file order; ``keep`` leaves them for a second image."""
-        found: list[tuple[int, Any]] = []
+    def take(self, image_id: int, *, keep: bool = False) -> list[Any]:
+        """The entries of one image, in file order; ``keep`` leaves them for a second image."""
+        found: list[Any] = []
         spilled = self._disk.get(image_id) if keep else self._disk.pop(image_id, None)
         if spilled and self._file is not None:
-            for index, offset, length in spilled:
+            for offset, length, *rest in spilled:
                 self._file.seek(offset)
-                found.append((index, loads(self._file.read(length))))
+                data = self._file.read(length)
+                if len(rest) == 1:
+                    found.append((rest[0], loads(data)))
+                else:
+                    base, indexes, raw = rest
+                    found.append((base, indexes, data if raw else pickle.loads(data)))  # our own temporary file
         held = self._memory.get(image_id) if keep else self._memory.pop(image_id, None)
         if held:
             found.extend(held)
             if not keep:
-                self._in_memory -= len(held)
+                self._in_memory -= self._counts.pop(image_id)
         return found
 
     def close(self) -> None:
@@ -323,15 +481,17 @@ class Grouping:
         self._produced: set[int] = set()  # only ids named twice in ``images``
         self._orphans: dict[Any, set[int]] = {}
 
-    def add(self, image_id: int, run: list[tuple[int, Any]]) -> bool:
-        """Keep a run of annotations of one image; True when it holds the last ones the image waited for."""
+    def add(self, image_id: int, run: list[Any], count: int | None = None) -> bool:
+        """Keep a run of annotations of one image (``count`` of them: a chunk run holds several per
+        entry); True when it holds the last ones the image waited for."""
         if image_id not in self.uses:
-            self._orphans.setdefault(image_id, set()).update(index for index, _ in run)
+            self._orphans.setdefault(image_id, set()).update(indexes_of(run))
             return False
-        self.waiting.add(image_id, run)
+        count = len(run) if count is None else count
+        self.waiting.add(image_id, run, count)
         if not self.known:
             return False
-        left = self.left[image_id] = self.left[image_id] - len(run)
+        left = self.left[image_id] = self.left[image_id] - count
         return left <= 0
 
     def ready(self, image: Any) -> bool:
@@ -341,7 +501,7 @@ class Grouping:
             return True
         return self.known and self.left.get(image_id, 0) <= 0
 
-    def take(self, image_id: int) -> list[tuple[int, Any]]:
+    def take(self, image_id: int) -> list[Any]:
         """The annotations of one image; forgotten unless another ``images`` entry has the same id."""
         uses = self.uses[image_id] = self.uses[image_id] - 1
         if uses > 0:
@@ -355,10 +515,10 @@ class Grouping:
         if self.uses.get(image_id):
             self._produced.add(image_id)
 
-    def lost(self, image_id: Any, anns: list[tuple[int, Any]]) -> None:
+    def lost(self, image_id: Any, anns: list[Any]) -> None:
         """The image could not become an item: its annotations are reported with the orphans."""
         if anns and image_id not in self._produced:
-            self._orphans.setdefault(image_id, set()).update(index for index, _ in anns)
+            self._orphans.setdefault(image_id, set()).update(indexes_of(anns))
 
     def orphans(self) -> list[tuple[Any, list[int]]]:
         """Annotations whose image id names no item, by image in order of first appearance."""

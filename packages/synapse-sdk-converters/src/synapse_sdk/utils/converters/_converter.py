@@ -203,9 +203,8 @@ class DatasetConverter:
                 self.progress(done, total)
 
         if self.workers > 1 and writer.parallel():
-            reader.defer = True
             spec = Spec(self.source, self.target, self.root_dir, out, self.strict, classes.names, reading, writing)
-            write_parallel(reader.items(), writer, spec, self.workers, done=step)
+            write_parallel(reader, writer, spec, self.workers, done=step)
         else:
             for item in reader.items():
                 writer.prepare(item)

@@ -46,26 +46,120 @@ def array_batches(path: Path, key: str) -> Iterator[list[Any]]:
     key is missing, not unambiguous, not an array of objects, the JSON is invalid or orjson would
     read a value differently from ijson (``items(file, f'{key}.item', use_float=True)``).
     """
-    name = key.encode()
-    assert name.isascii() and name.isalnum(), key
-    # the key spelled with escapes (``\u0061nnotations``) would hide from the byte search
-    escape = re.compile(rb'\\u00(?:' + b'|'.join(b'%x|%X' % (c, c) for c in set(name)) + rb')')
-    with open(path, 'rb') as handle:
-        start = _start(handle, name)
-        handle.seek(0)
-        head = handle.read(start)
-        _outside(head, escape)
+    return Array(path, key).batches()
+
+
+class Array:
+    """The top-level array ``key`` of a JSON object file: found, and what lies before it checked.
+
+    Raises ``Unusual`` when the key is missing or not unambiguous, or the bytes before it are not
+    what orjson and ijson read alike.
+    """
+
+    def __init__(self, path: Path, key: str) -> None:
+        self.path = path
+        self.name = name = key.encode()
+        assert name.isascii() and name.isalnum(), key
+        # the key spelled with escapes (``\u0061nnotations``) would hide from the byte search
+        self.escape = re.compile(rb'\\u00(?:' + b'|'.join(b'%x|%X' % (c, c) for c in set(name)) + rb')')
+        with open(path, 'rb') as handle:
+            start = _start(handle, name)
+            handle.seek(0)
+            head = handle.read(start)
+        _outside(head, self.escape)
         top = _loads(head + b'0}')  # parses, with key: 0, only when this ``key`` is a top-level key
         if type(top) is not dict or top.get(key) != 0:
             raise Unusual
-        del head, top
-        handle.seek(start + 1)
-        tail = yield from _elements(handle)
-        tail += handle.read()
-    _outside(tail, escape)
-    if _holds_key(tail, name):
-        raise Unusual  # a second top-level key of that name, or a nested one we cannot tell apart
-    _loads(b'{"":0' + tail)  # the rest of the top-level object, valid
+        #: The file offset just past the array's ``[``.
+        self.start = start + 1
+
+    def batches(self, offset: int | None = None) -> Iterator[list[Any]]:
+        """The elements in file order, from the start or from ``offset``, where an element starts."""
+        with open(self.path, 'rb') as handle:
+            handle.seek(self.start if offset is None else offset)
+            tail = yield from _elements(handle)
+            tail += handle.read()
+        self._check_tail(tail)
+
+    def check_tail(self, offset: int) -> None:
+        """The array ended just before ``offset``: what follows must close the object soundly."""
+        with open(self.path, 'rb') as handle:
+            handle.seek(offset)
+            self._check_tail(handle.read())
+
+    def _check_tail(self, tail: bytes) -> None:
+        _outside(tail, self.escape)
+        if _holds_key(tail, self.name):
+            raise Unusual  # a second top-level key of that name, or a nested one we cannot tell apart
+        _loads(b'{"":0' + tail)  # the rest of the top-level object, valid
+
+    def pieces(self, size: int) -> Iterator[Piece]:
+        """The array cut, unparsed, into pieces of about ``size`` bytes, each for :func:`parse_piece`.
+
+        A piece ends at a ``}`` followed by ``, {`` where the braces before it balance; that it is a
+        sound cut is only known once it parses. ``last`` pieces run to the end of the file. An
+        element too big to cut out of ``2 * size`` bytes ends the pieces with an ``exact`` one: from
+        there the array is read with :meth:`batches`.
+        """
+        with open(self.path, 'rb') as handle:
+            handle.seek(self.start)
+            offset = self.start  # the file offset of buf[0]
+            buf = handle.read(2 * size)
+            lead = len(buf) - len(buf.lstrip(_WS))
+            buf, offset = buf[lead:], offset + lead
+            if buf[:1] != b'{':  # empty, or elements that are not objects: the exact reader decides
+                yield Piece(offset, b'', last=False, exact=True)
+                return
+            while True:
+                if len(buf) < 2 * size:
+                    buf += handle.read(2 * size - len(buf))
+                if len(buf) < 2 * size:  # the end of the file is near: the rest is one piece
+                    yield Piece(offset, buf, last=True)
+                    return
+                cut = _balanced_cut(buf, size)
+                if cut is None:
+                    yield Piece(offset, b'', last=False, exact=True)
+                    return
+                close, following = cut
+                yield Piece(offset, buf[: close + 1], last=False)
+                buf, offset = buf[following:], offset + following
+
+
+class Piece(NamedTuple):
+    offset: int  # the file offset of its first byte
+    data: bytes
+    last: bool  # runs to the end of the file
+    exact: bool = False  # no piece: read the array from ``offset`` with :meth:`Array.batches`
+
+
+def _balanced_cut(buf: bytes, size: int) -> tuple[int, int] | None:
+    """``(the cut's }, where the next element's { is)`` of the last candidate before ``size`` whose
+    braces balance; ``None`` when the first few candidates do not."""
+    at = size
+    for _ in range(TRIES):
+        close = buf.rfind(b'}', 0, at)
+        if close < 0:
+            return None
+        at = close
+        match = _NEXT.match(buf, close + 1)
+        if match is not None and _depth(buf, 0, close + 1) == 0:
+            return close, match.end() - 1
+    return None
+
+
+def parse_piece(data: bytes, last: bool) -> tuple[list[Any], int] | None:
+    """The elements of a :meth:`Array.pieces` piece and where in it the array ended (-1: it goes
+    on); ``None`` when the piece is not a sound cut or holds what orjson and ijson may read
+    differently (then :meth:`Array.batches` reads from its offset)."""
+    if last:
+        items, stop = _parse(b'[' + data, closed=False)
+        if items is None or stop < 0:
+            return None
+    else:
+        items, stop = _parse(b'[' + data + b']', closed=True)
+        if items is None:
+            return None
+    return items, stop - 1 if stop >= 0 else -1
 
 
 def _loads(data: bytes) -> Any:

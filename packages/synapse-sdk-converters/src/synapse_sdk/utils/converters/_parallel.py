@@ -16,7 +16,7 @@ import multiprocessing
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,12 +156,13 @@ class _FileWriter:
         self.check()
 
 
-def write_parallel(
-    items: Iterable[Item], writer: Writer, spec: Spec, workers: int, *, done: Callable[[int], None]
-) -> None:
-    """Write ``items`` through copies of ``writer`` on ``workers`` processes; merge into ``writer``."""
+def write_parallel(reader: Reader, writer: Writer, spec: Spec, workers: int, *, done: Callable[[int], None]) -> None:
+    """Write ``reader``'s items through copies of ``writer`` on ``workers`` processes; merge into ``writer``."""
     report, summary, classes = writer.report, writer.summary, writer.classes
     pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start, initargs=(spec,))
+    reader.defer = True
+    reader.offload = pool.submit
+    items = reader.items()
     files = _FileWriter(writer)
     # the main process's own report entries (listing an item, renaming it) come before the
     # worker's for that item: each batch keeps them per item, and the report takes both in turn
@@ -226,5 +227,8 @@ def write_parallel(
             take()
         report.entries.extend(tail)
     finally:
+        if isinstance(items, Generator):
+            items.close()  # the reader gives up what it has in flight before the pool goes
+        reader.offload = None
         pool.shutdown(wait=True, cancel_futures=True)
         files.close()
