@@ -6,7 +6,9 @@ Peers run in a separate, throw-away environment (``uv run --no-project --with ..
 enter the workspace's lock or default sync. Each (pair, tool) runs in a fresh process; the table
 shows median seconds, peak RSS and ratios to synapse (>1 means synapse is faster / smaller).
 ``synapse-w2`` is synapse with ``workers=2`` (per-image targets); its CPU seconds add the workers'
-and its peak RSS is the largest one process reached.
+and its peak RSS is the largest one process reached. ``synapse-x2`` is two one-process synapse runs
+at the same time (its wall time the slower one's): on a machine whose cores slow each other down,
+``2 x synapse / synapse-x2`` is the most any split of the work over two processes can gain there.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ PARALLEL = {pair for pair in PAIRS + FORMAT_PAIRS if pair[1] in ('yolo', 'pascal
 SUPPORTS = {  # which tools can do which pair (nobody else reads DM)
     'synapse': set(PAIRS) | set(FORMAT_PAIRS),
     'synapse-w2': PARALLEL,
+    'synapse-x2': PARALLEL,
     'floor': set(PAIRS),
     'globox': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
     'supervision': {('coco', 'yolo'), ('coco', 'pascal'), ('yolo', 'coco')},
@@ -74,6 +77,8 @@ OUTPUTS = Path(tempfile.gettempdir()) / f'synapse-converter-bench-out-{os.getpid
 
 
 def run_once(tool: str, pair: tuple[str, str], data: Path, timeout: float) -> dict[str, float] | str:
+    if tool == 'synapse-x2':
+        return _run_twice(pair, data, timeout)
     OUTPUTS.mkdir(exist_ok=True)
     out = Path(tempfile.mkdtemp(dir=OUTPUTS)) / 'out'
     try:
@@ -93,6 +98,27 @@ def run_once(tool: str, pair: tuple[str, str], data: Path, timeout: float) -> di
         return f'failed: {last[:90]}'
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def _run_twice(pair: tuple[str, str], data: Path, timeout: float) -> dict[str, float] | str:
+    """Two one-process synapse runs started together: the slower one's time, both runs' CPU."""
+    OUTPUTS.mkdir(exist_ok=True)
+    outs = [Path(tempfile.mkdtemp(dir=OUTPUTS)) / 'out' for _ in range(2)]
+    command = [sys.executable, str(HERE / 'worker.py'), 'synapse', *pair, str(data)]
+    runs = [subprocess.Popen([*command, str(out)], stdout=subprocess.PIPE, text=True) for out in outs]
+    try:
+        found = [json.loads(run.communicate(timeout=timeout)[0].strip().splitlines()[-1]) for run in runs]
+    except (subprocess.TimeoutExpired, IndexError, json.JSONDecodeError):
+        for run in runs:
+            run.kill()
+        return 'failed: a run of the pair did not finish'
+    return {
+        'seconds': max(r['seconds'] for r in found),
+        'cpu': sum(r['cpu'] for r in found),
+        'cpu_main': sum(r['cpu_main'] for r in found),
+        'cpu_system': sum(r['cpu_system'] for r in found),
+        'rss_mb': max(r['rss_mb'] for r in found),
+    }
 
 
 def summarise(runs: list[dict[str, float] | str]) -> dict[str, object]:

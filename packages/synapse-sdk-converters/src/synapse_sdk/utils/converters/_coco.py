@@ -235,7 +235,7 @@ class COCOReader(Reader):
         here only whole runs are joined, in the same order, so the items and the report are the same."""
         assert self.offload is not None
         run_id: Any = None
-        run: list[tuple[int, list[int], Any]] = []
+        run: list[tuple[int, Sequence[int], Any]] = []
         count = 0
         read = False
         for base, events in coco_stream.annotation_runs(path, self.offload):

@@ -11,12 +11,13 @@ most tools), nothing waits. Annotations that arrive early (any other order, or `
 from __future__ import annotations
 
 import itertools
+import operator
 import pickle
 import re
 import tempfile
 import warnings
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
@@ -224,7 +225,7 @@ def annotation_batches(path: Path) -> Iterator[list[Any]]:
         yield [element]
 
 
-Run = tuple[int, list[int], 'bytes | list[Any]']
+Run = tuple[int, 'Sequence[int]', 'bytes | list[Any]']
 """``(image id, the indexes of its annotations, those annotations as JSON)``: consecutive
 annotations of one image. The indexes count from the start of the elements grouped; the JSON is
 the list of annotations, or the list itself when orjson cannot write it (integers beyond 64 bits)."""
@@ -238,6 +239,11 @@ def runs_of(elements: list[Any]) -> list[Any]:
     """The :data:`Event` list of ``elements``, in the order the reader meets them: an element
     without an integer ``image_id`` where it stands, a run where it starts (the reader closes the
     run before at that point; the last run may go on in the next elements)."""
+    ids = [ann.get('image_id') if type(ann) is dict else None for ann in elements]
+    if ids and set(map(type, ids)) == {int}:  # the usual: every element an annotation of an image
+        starts = [0, *itertools.compress(range(1, len(ids)), map(operator.ne, ids[1:], ids))]
+        ends = [*starts[1:], len(ids)]
+        return [[ids[a], range(a, b), _encoded(elements[a:b])] for a, b in zip(starts, ends, strict=True)]
     events: list[Any] = []
     run: list[Any] = [None, [], []]  # [image id, indexes, annotations], its JSON once it ends
     for index, ann in enumerate(elements):
@@ -347,14 +353,17 @@ def _ijson_annotations(path: Path, skip: int) -> Iterator[Any]:
 class Chunks(NamedTuple):
     """An image's annotations as :data:`Run` pieces ``(base, indexes, JSON)``: what a worker reads."""
 
-    runs: list[tuple[int, list[int], bytes | list[Any]]]
+    runs: list[tuple[int, Sequence[int], bytes | list[Any]]]
 
     def pairs(self) -> list[tuple[int, Any]]:
         """``(index, annotation)`` pairs, in file order."""
         found: list[tuple[int, Any]] = []
         for base, indexes, data in self.runs:
             anns = loads(data) if isinstance(data, bytes) else data
-            found.extend(zip([base + index for index in indexes], anns, strict=True))
+            if type(indexes) is range:
+                found.extend(zip(range(base + indexes.start, base + indexes.stop), anns, strict=True))
+            else:
+                found.extend(zip([base + index for index in indexes], anns, strict=True))
         return found
 
 

@@ -12,6 +12,7 @@ are in flight: memory stays flat.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 import threading
@@ -70,6 +71,9 @@ _copies: tuple[Reader, Writer] | None = None
 
 def _start(spec: Spec) -> None:
     global _copies
+    # what the worker inherited by fork stays out of its garbage collections: scanning it cost
+    # time, and wrote to every page of it (copy-on-write)
+    gc.freeze()
     report = Report(strict=spec.strict)
     reader = READERS.load(spec.source)(spec.root, report=report, **spec.reader)
     writer = WRITERS.load(spec.target)(
