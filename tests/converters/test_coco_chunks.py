@@ -179,6 +179,29 @@ def test_pieces_parsed_on_workers_give_what_ijson_gives(
         assert len(sent) > 3  # the pieces before anything odd went to the workers
 
 
+@pytest.mark.parametrize('layout', sorted(LAYOUTS))
+@pytest.mark.parametrize(
+    'extra',
+    [
+        {},
+        {'info': {'note': 'images'}},  # "images" twice in the head: ijson decides
+        {'info': {'images': [1]}},
+    ],
+)
+def test_images_taken_from_before_the_array_are_what_ijson_reads(tmp_path: Path, layout: str, extra: Any) -> None:
+    doc = _doc(_anns(3)) | extra
+    doc['images'] += [{'id': 3, 'file_name': 'é 😀.JPG', 'width': -0.0, 'height': 1e-7, 'x': [None, True, {}]}]
+    path = _write(tmp_path, LAYOUTS[layout](doc))
+    array = coco_stream.annotations_array(path)
+    assert array is not None
+    found = array.before('images')
+    if layout == 'annotations first' or extra:
+        assert found is None  # after the array, or named twice before it: left to ijson
+    else:
+        assert found is not None
+        assert _typed(found[0]) == _typed(coco_stream.top_value(path, 'images'))
+
+
 def test_our_own_coco_output_reads_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     items = sample_items(tmp_path / 'images', None, splits=False, count=4)
     dm = write_dm_dataset(tmp_path / 'dm', items)

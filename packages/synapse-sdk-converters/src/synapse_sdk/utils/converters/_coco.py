@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from synapse_sdk.utils.converters import _coco_stream as coco_stream
+from synapse_sdk.utils.converters import _json_chunks as json_chunks
 from synapse_sdk.utils.converters._base import Reader, Writer
 from synapse_sdk.utils.converters._detect import Part, detect_layout
 from synapse_sdk.utils.converters._jsonio import dumps, loads
@@ -177,7 +178,13 @@ class COCOReader(Reader):
     def _items(self, split: str, path: Path) -> Iterator[Item]:
         """Items in ``images`` order, each as soon as its annotations are all read (see coco_stream)."""
         categories = self._categories_of(path)
-        images = coco_stream.top_value(path, 'images')
+        array = coco_stream.annotations_array(path)
+        # ``images`` before ``annotations`` (the usual): already parsed with what lies before the array
+        before = array.before('images') if array is not None else None
+        images = before[0] if before is not None else coco_stream.top_value(path, 'images')
+        del before
+        if array is not None:
+            array.forget_head()
         if images and not isinstance(images, list):
             raise DatasetFormatError('"images" must be a list', file=path, key='images')
         images = _shared_keys(images or [])
@@ -192,7 +199,7 @@ class COCOReader(Reader):
         chunked = self.defer and self.offload is not None
         emit = _Emit(self, split, path, categories, group, images, chunked=chunked)
         try:
-            yield from self._runs(path, group, emit) if chunked else self._pairs(path, group, emit)
+            yield from self._runs(path, group, emit, array) if chunked else self._pairs(path, group, emit, array)
             yield from emit.rest()
         finally:
             group.waiting.close()
@@ -206,12 +213,14 @@ class COCOReader(Reader):
                     )
                 )
 
-    def _pairs(self, path: Path, group: coco_stream.Grouping, emit: _Emit) -> Iterator[Item]:
+    def _pairs(
+        self, path: Path, group: coco_stream.Grouping, emit: _Emit, array: json_chunks.Array | None
+    ) -> Iterator[Item]:
         """Group the annotations, parsed here, into runs of one image; the items they complete."""
         run_id: Any = None
         run: list[tuple[int, Any]] = []
         index = -1
-        for batch in coco_stream.annotation_batches(path):
+        for batch in coco_stream.annotation_batches(path, array):
             first = index + 1
             for index, ann in enumerate(batch, first):
                 image_id = ann.get('image_id') if type(ann) is dict else None
@@ -230,7 +239,9 @@ class COCOReader(Reader):
         if index < 0:
             self._annotations_list(path)  # nothing read: was there a list at all?
 
-    def _runs(self, path: Path, group: coco_stream.Grouping, emit: _Emit) -> Iterator[Item]:
+    def _runs(
+        self, path: Path, group: coco_stream.Grouping, emit: _Emit, array: json_chunks.Array | None
+    ) -> Iterator[Item]:
         """As :meth:`_pairs`, the annotations parsed and grouped on the workers (``workers=N``):
         here only whole runs are joined, in the same order, so the items and the report are the same."""
         assert self.offload is not None
@@ -238,7 +249,7 @@ class COCOReader(Reader):
         run: list[tuple[int, Sequence[int], Any]] = []
         count = 0
         read = False
-        for base, events in coco_stream.annotation_runs(path, self.offload):
+        for base, events in coco_stream.annotation_runs(path, self.offload, array):
             read = read or bool(events)
             for event in events:
                 if type(event) is int:

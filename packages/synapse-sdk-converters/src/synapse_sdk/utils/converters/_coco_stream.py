@@ -26,7 +26,7 @@ from typing import IO, Any, NamedTuple
 
 from synapse_sdk.core._parsing import check_file_depth
 from synapse_sdk.core.errors import ParseError
-from synapse_sdk.utils.converters._json_chunks import Array, Piece, Unusual, array_batches, parse_piece
+from synapse_sdk.utils.converters._json_chunks import Array, Piece, Unusual, parse_piece
 from synapse_sdk.utils.converters._jsonio import DecodeError, dumps, loads
 from synapse_sdk.utils.converters.errors import DatasetFormatError
 
@@ -204,7 +204,16 @@ def iter_annotations(path: Path) -> Iterator[Any]:
         yield from batch
 
 
-def annotation_batches(path: Path) -> Iterator[list[Any]]:
+def annotations_array(path: Path) -> Array | None:
+    """The ``annotations`` array found, with what lies before it kept (:meth:`Array.before`), or
+    ``None`` when the exact windows cannot read this file (ijson will)."""
+    try:
+        return Array(path, 'annotations', keep_head=True)
+    except Unusual:
+        return None
+
+
+def annotation_batches(path: Path, array: Array | None = None) -> Iterator[list[Any]]:
     """The elements of ``annotations`` in file order, a list at a time; the whole file is validated
     on the way.
 
@@ -215,7 +224,7 @@ def annotation_batches(path: Path) -> Iterator[list[Any]]:
     check_depth(path)
     given = 0
     try:
-        for batch in array_batches(path, 'annotations'):
+        for batch in (array or Array(path, 'annotations')).batches():
             yield batch
             given += len(batch)
         return
@@ -286,7 +295,9 @@ AHEAD = 8  # pieces parsed ahead on the workers
 PIECE = 256 << 10
 
 
-def annotation_runs(path: Path, submit: Callable[..., Future[Any]]) -> Iterator[tuple[int, list[Any]]]:
+def annotation_runs(
+    path: Path, submit: Callable[..., Future[Any]], array: Array | None = None
+) -> Iterator[tuple[int, list[Any]]]:
     """``(index of the first element, runs_of(its elements))`` for all of ``annotations``, in file
     order, the parsing done on worker processes through ``submit``; the file is validated as
     :func:`annotation_batches` validates it, and what it could not vouch for is read here the same
@@ -294,10 +305,11 @@ def annotation_runs(path: Path, submit: Callable[..., Future[Any]]) -> Iterator[
     check_depth(path)
     given = 0
     exact: int | None = None
-    try:
-        array = Array(path, 'annotations')
-    except Unusual:
-        array = None
+    if array is None:
+        try:
+            array = Array(path, 'annotations')
+        except Unusual:
+            array = None
     if array is not None:
         pieces = array.pieces(PIECE)
         pending: deque[tuple[Piece, Future[Any] | None]] = deque()

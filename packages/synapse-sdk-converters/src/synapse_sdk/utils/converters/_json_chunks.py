@@ -56,7 +56,7 @@ class Array:
     what orjson and ijson read alike.
     """
 
-    def __init__(self, path: Path, key: str) -> None:
+    def __init__(self, path: Path, key: str, *, keep_head: bool = False) -> None:
         self.path = path
         self.name = name = key.encode()
         assert name.isascii() and name.isalnum(), key
@@ -70,8 +70,20 @@ class Array:
         top = _loads(head + b'0}')  # parses, with key: 0, only when this ``key`` is a top-level key
         if type(top) is not dict or top.get(key) != 0:
             raise Unusual
+        self._head, self._top = (head, top) if keep_head else (b'', {})
         #: The file offset just past the array's ``[``.
         self.start = start + 1
+
+    def before(self, key: str) -> tuple[Any] | None:
+        """``(value,)`` of the top-level ``key`` when it comes before the array (``keep_head``), as
+        ijson reads it; ``None`` when absent or when the bytes before the array name it twice."""
+        if self._head.count(b'"' + key.encode() + b'"') != 1 or key not in self._top:
+            return None
+        return (self._top[key],)
+
+    def forget_head(self) -> None:
+        """Let go of what lies before the array (the caller has taken what it needs)."""
+        self._head, self._top = b'', {}
 
     def batches(self, offset: int | None = None) -> Iterator[list[Any]]:
         """The elements in file order, from the start or from ``offset``, where an element starts."""
