@@ -185,21 +185,25 @@ class COCOReader(Reader):
         del before
         if array is not None:
             array.forget_head()
+        chunked = self.defer and self.offload is not None
+        if chunked:  # the workers start on the file (its scan, the first pieces) while this reads the images
+            assert self.offload is not None
+            scanning = self.offload(coco_stream.scan, path)
+            runs = coco_stream.annotation_runs(path, self.offload, array)
         if images and not isinstance(images, list):
             raise DatasetFormatError('"images" must be a list', file=path, key='images')
         images = _shared_keys(images or [])
         uses: Counter[int] = Counter(
             image['id'] for image in images if isinstance(image, dict) and _is_int(image.get('id'))
         )
-        found = coco_stream.scan(path)
+        found = scanning.result() if chunked else coco_stream.scan(path)
         if found.item_key:  # ``annotations.item`` would also match {"annotations": {"item": ...}}
             self._annotations_list(path)
         group = coco_stream.Grouping(uses, found.bounds)
         del found
-        chunked = self.defer and self.offload is not None
         emit = _Emit(self, split, path, categories, group, images, chunked=chunked)
         try:
-            yield from self._runs(path, group, emit, array) if chunked else self._pairs(path, group, emit, array)
+            yield from self._runs(path, group, emit, runs) if chunked else self._pairs(path, group, emit, array)
             yield from emit.rest()
         finally:
             group.waiting.close()
@@ -240,16 +244,15 @@ class COCOReader(Reader):
             self._annotations_list(path)  # nothing read: was there a list at all?
 
     def _runs(
-        self, path: Path, group: coco_stream.Grouping, emit: _Emit, array: json_chunks.Array | None
+        self, path: Path, group: coco_stream.Grouping, emit: _Emit, runs: Iterator[tuple[int, list[Any]]]
     ) -> Iterator[Item]:
         """As :meth:`_pairs`, the annotations parsed and grouped on the workers (``workers=N``):
         here only whole runs are joined, in the same order, so the items and the report are the same."""
-        assert self.offload is not None
         run_id: Any = None
         run: list[tuple[int, Sequence[int], Any]] = []
         count = 0
         read = False
-        for base, events in coco_stream.annotation_runs(path, self.offload, array):
+        for base, events in runs:
             read = read or bool(events)
             for event in events:
                 if type(event) is int:

@@ -301,29 +301,52 @@ def annotation_runs(
     """``(index of the first element, runs_of(its elements))`` for all of ``annotations``, in file
     order, the parsing done on worker processes through ``submit``; the file is validated as
     :func:`annotation_batches` validates it, and what it could not vouch for is read here the same
-    way (exact windows, then ijson)."""
+    way (exact windows, then ijson). The first pieces go to the workers at once, before the
+    caller asks for them."""
     check_depth(path)
-    given = 0
-    exact: int | None = None
     if array is None:
         try:
             array = Array(path, 'annotations')
         except Unusual:
             array = None
-    if array is not None:
-        pieces = array.pieces(PIECE)
-        pending: deque[tuple[Piece, Future[Any] | None]] = deque()
+    ahead = _Ahead(array.pieces(PIECE), submit) if array is not None else None
+    return _runs(path, array, ahead)
+
+
+class _Ahead:
+    """Pieces handed to the workers ahead of the reader, at most ``AHEAD`` at a time."""
+
+    def __init__(self, pieces: Iterator[Piece], submit: Callable[..., Future[Any]]) -> None:
+        self.pieces = pieces
+        self.submit = submit
+        self.pending: deque[tuple[Piece, Future[Any] | None]] = deque()
+        self.fill()
+
+    def fill(self) -> None:
+        pending = self.pending
+        while len(pending) < AHEAD and not (pending and (pending[-1][0].last or pending[-1][0].exact)):
+            piece = next(self.pieces, None)
+            if piece is None:
+                break
+            future = None if piece.exact else self.submit(piece_runs, piece.data, piece.last)
+            pending.append((piece, future))
+
+    def cancel(self) -> None:
+        for _, future in self.pending:
+            if future is not None:
+                future.cancel()
+
+
+def _runs(path: Path, array: Array | None, ahead: _Ahead | None) -> Iterator[tuple[int, list[Any]]]:
+    given = 0
+    exact: int | None = None
+    if array is not None and ahead is not None:
         try:
             while True:
-                while len(pending) < AHEAD and not (pending and (pending[-1][0].last or pending[-1][0].exact)):
-                    piece = next(pieces, None)
-                    if piece is None:
-                        break
-                    future = None if piece.exact else submit(piece_runs, piece.data, piece.last)
-                    pending.append((piece, future))
-                if not pending:
-                    break
-                piece, future = pending.popleft()
+                if not ahead.pending:
+                    raise Unusual  # not reached: the last piece ends the array, or fails
+                piece, future = ahead.pending.popleft()
+                ahead.fill()
                 result = future.result() if future is not None else None
                 if result is None:
                     exact = piece.offset
@@ -337,9 +360,7 @@ def annotation_runs(
         except Unusual:
             array = None
         finally:
-            for _, future in pending:
-                if future is not None:
-                    future.cancel()
+            ahead.cancel()
     if array is not None:
         try:
             for batch in array.batches(exact):
