@@ -7,7 +7,8 @@ A batch starts from the state the items before it decide (the class list, the YO
 main process takes the batches back in item order, and a batch that started from a state which
 turned out different (another batch in flight met a new class first) is made again from the right
 one. So the files, the report and the summary equal a one-process run. At most ``2 * N`` batches
-are in flight: memory stays flat.
+are in flight: memory stays flat. A reader may also hand part of its listing to the workers
+(:attr:`Reader.offload`: COCO has its one annotation file parsed there, piece by piece).
 """
 
 from __future__ import annotations
@@ -152,12 +153,15 @@ class _FileWriter:
             self._thread.start()
         self._queue.put(files)
 
-    def close(self) -> None:
-        """Wait for every file queued; raise what writing one raised."""
+    def close(self, *, quiet: bool = False) -> None:
+        """Wait for every file queued; raise what writing one raised (unless ``quiet``: another
+        error is on its way already)."""
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
-        self.check()
+            self._thread = None
+        if not quiet:
+            self.check()
 
 
 def write_parallel(reader: Reader, writer: Writer, spec: Spec, workers: int, *, done: Callable[[int], None]) -> None:
@@ -230,9 +234,10 @@ def write_parallel(reader: Reader, writer: Writer, spec: Spec, workers: int, *, 
         while pending:
             take()
         report.entries.extend(tail)
+        files.close()
     finally:
         if isinstance(items, Generator):
             items.close()  # the reader gives up what it has in flight before the pool goes
         reader.offload = None
         pool.shutdown(wait=True, cancel_futures=True)
-        files.close()
+        files.close(quiet=True)
