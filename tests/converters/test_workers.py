@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +255,25 @@ def test_coco_parsed_on_the_workers_is_as_on_one_process(
     assert any('unknown image id 9999' in reason for reason in reasons)
     assert sum('unknown category id 99' in reason for reason in reasons) > 5
     assert one.total_images == 400
+
+
+def test_files_waiting_for_a_slow_disk_stay_a_few_batches() -> None:
+    # the main process writes the workers' files on a thread; when the disk is slower than the
+    # workers, the batches wait in the workers (memory flat), not in a growing queue
+    from synapse_sdk.utils.converters import _parallel
+
+    waiting: list[int] = []
+    written: list[str] = []
+
+    class SlowDisk:
+        def write_files(self, files: list[tuple[str, bytes]]) -> None:
+            waiting.append(thread._queue.qsize())
+            time.sleep(0.005)
+            written.extend(name for name, _ in files)
+
+    thread = _parallel._FileWriter(SlowDisk())  # type: ignore[arg-type]
+    for batch in range(40):
+        thread.write([(f'{batch}-{n}.txt', b'x') for n in range(3)])
+    thread.close()
+    assert written == [f'{batch}-{n}.txt' for batch in range(40) for n in range(3)]  # all, in order
+    assert max(waiting) <= _parallel.QUEUED_BATCHES

@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from queue import SimpleQueue
+from queue import Queue
 from typing import Any
 
 from synapse_sdk.utils.converters._base import ClassMap, Reader, Writer
@@ -31,6 +31,7 @@ from synapse_sdk.utils.converters._model import Item
 from synapse_sdk.utils.converters._report import ConversionSummary, Report, ReportEntry
 
 BATCH = 128
+QUEUED_BATCHES = 2  # batches of files waiting for the file thread
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ class _FileWriter:
 
     def __init__(self, writer: Writer) -> None:
         self._writer = writer
-        self._queue: SimpleQueue[list[tuple[str, bytes | Path]] | None] = SimpleQueue()
+        # a few batches at most: when the disk is slower than the workers, they wait, not memory
+        self._queue: Queue[list[tuple[str, bytes | Path]] | None] = Queue(maxsize=QUEUED_BATCHES)
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
 
