@@ -252,7 +252,7 @@ def runs_of(elements: list[Any]) -> list[Any]:
     if ids and set(map(type, ids)) == {int}:  # the usual: every element an annotation of an image
         starts = [0, *itertools.compress(range(1, len(ids)), map(operator.ne, ids[1:], ids))]
         ends = [*starts[1:], len(ids)]
-        return [[ids[a], range(a, b), _encoded(elements[a:b])] for a, b in zip(starts, ends, strict=True)]
+        return [[ids[a], range(a, b), encoded(elements[a:b])] for a, b in zip(starts, ends, strict=True)]
     events: list[Any] = []
     run: list[Any] = [None, [], []]  # [image id, indexes, annotations], its JSON once it ends
     for index, ann in enumerate(elements):
@@ -265,15 +265,16 @@ def runs_of(elements: list[Any]) -> list[Any]:
             events.append(index)
             continue
         if run[1]:
-            run[2] = _encoded(run[2])
+            run[2] = encoded(run[2])
         run = [image_id, [index], [ann]]
         events.append(run)
     if run[1]:
-        run[2] = _encoded(run[2])
+        run[2] = encoded(run[2])
     return events
 
 
-def _encoded(anns: list[Any]) -> bytes | list[Any]:
+def encoded(anns: list[Any]) -> bytes | list[Any]:
+    """Annotations to send to a worker process."""
     try:  # as JSON bytes: a tenth of the cost of pickling the parsed objects across
         return dumps(anns)
     except TypeError:  # orjson refuses integers beyond 64 bits: send them as they are
